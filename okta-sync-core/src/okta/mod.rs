@@ -1,0 +1,1 @@
+//! The Okta directory source over HTTP. (In progress.)

@@ -1,0 +1,1 @@
+//! Planner. (In progress.)
