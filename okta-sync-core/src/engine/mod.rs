@@ -1,0 +1,314 @@
+//! The sync engine: ties a directory source, a target, the configuration and a state store
+//! together.
+//!
+//! A run is: check connections (optional), load state, decide full or delta, read the
+//! directory, read what the target holds, build the plan (pure), apply it (refused when a
+//! safety brake trips without a matching approval), and commit the new state only after the
+//! apply finished. Dry run is the same path with writes switched off and no commit.
+
+mod build;
+mod mode;
+mod offline;
+mod progress;
+mod scope;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use tracing::{Instrument, info_span, warn};
+
+pub use build::EngineOptions;
+pub use mode::{LOG_RETENTION_DAYS, SyncMode};
+pub use offline::{OfflineInput, plan_offline};
+pub use progress::{NoProgress, Phase, ProgressEvent, ProgressSink};
+
+use crate::config::SyncConfig;
+use crate::directory::{ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup};
+use crate::plan::{self, Approval, Plan, PlanInput, Report};
+use crate::state::StateStore;
+use crate::target::{AssetTarget, TargetCheck, TargetHoldings};
+use crate::{Error, Result};
+
+/// The answer to "Test and save connection", for both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionReport {
+    /// True when both sides are usable.
+    pub ok: bool,
+    /// The Okta side.
+    pub okta: ConnectionCheck,
+    /// The target side.
+    pub target: TargetCheck,
+}
+
+/// Options of [`SyncEngine::run`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Full, delta or auto.
+    #[serde(default)]
+    pub mode: SyncMode,
+    /// Plan and report without writing anything or moving the state.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Approval for a plan whose safety brake tripped (must name that plan's hash).
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// The plan that was applied (or would have been, in a dry run).
+    pub plan: Plan,
+    /// What happened.
+    pub report: Report,
+}
+
+/// The sync engine. Cheap to share: every part is behind an `Arc`.
+pub struct SyncEngine {
+    config: Arc<SyncConfig>,
+    source: Arc<dyn DirectorySource>,
+    target: Arc<dyn AssetTarget>,
+    state: Arc<dyn StateStore>,
+    progress: Arc<dyn ProgressSink>,
+    /// Read statistics of the last plan, carried into the report of its apply.
+    last_read: Mutex<Option<(String, ReadStats)>>,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("mappings", &self.config.mappings.len())
+            .field("target", &self.target.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyncEngine {
+    /// Assembles an engine from explicit parts (tests, embedding services).
+    pub fn new(
+        config: SyncConfig,
+        source: Arc<dyn DirectorySource>,
+        target: Arc<dyn AssetTarget>,
+        state: Arc<dyn StateStore>,
+        progress: Option<Arc<dyn ProgressSink>>,
+    ) -> Result<Self> {
+        config.validate()?;
+        Ok(SyncEngine {
+            config: Arc::new(config),
+            source,
+            target,
+            state,
+            progress: progress.unwrap_or_else(|| Arc::new(NoProgress)),
+            last_read: Mutex::new(None),
+        })
+    }
+
+    /// The configuration this engine runs.
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    /// Checks both connections, as Asset Panda's "Test and save connection" does.
+    pub async fn check_connections(&self) -> Result<ConnectionReport> {
+        let started = self.phase_start(Phase::CheckConnections);
+        let (okta, target) = futures::join!(
+            self.source.check_connection(),
+            self.target.check_connection(&self.config)
+        );
+        let (okta, target) = (okta?, target?);
+        self.phase_end(Phase::CheckConnections, started);
+        Ok(ConnectionReport {
+            ok: okta.ok && target.ok,
+            okta,
+            target,
+        })
+    }
+
+    /// Reads both sides and builds a plan, without writing anything.
+    pub async fn plan(&self, mode: SyncMode) -> Result<Plan> {
+        let span = info_span!("okta_sync.plan", mode = ?mode);
+        self.plan_inner(mode).instrument(span).await
+    }
+
+    async fn plan_inner(&self, mode: SyncMode) -> Result<Plan> {
+        let started = self.phase_start(Phase::LoadState);
+        let state = self.state.load()?;
+        self.phase_end(Phase::LoadState, started);
+
+        let mut decision = mode::decide(mode, &state, self.config.reconcile_every_days, Utc::now());
+        let mut snapshot = self.read(&state, decision.full).await?;
+        if !decision.full && snapshot.log_cursor_expired {
+            decision = mode::ModeDecision {
+                full: true,
+                reason: "Okta rejected the stored System Log cursor: full reconcile".into(),
+                deletions_maybe_missed: true,
+            };
+            snapshot = self.read(&state, true).await?;
+        }
+        if decision.deletions_maybe_missed {
+            self.warn(
+                "okta-sync can no longer see deletions that happened in Okta while the System \
+                 Log cursor was unusable (Okta keeps 90 days); users deleted then are reported \
+                 as missing instead of being deactivated",
+            );
+        }
+
+        let mut deleted = BTreeMap::new();
+        if !decision.full {
+            let removed = scope::removed_members(&state, &snapshot);
+            if !removed.is_empty() {
+                for lookup in self.source.fetch_users(&removed).await? {
+                    match lookup {
+                        UserLookup::Found(user) => snapshot.users.push(*user),
+                        UserLookup::NotFound { id } => {
+                            deleted.insert(id, "GET /api/v1/users/{id} answered 404 E0000007".to_string());
+                        }
+                    }
+                }
+            }
+        }
+
+        let started = self.phase_start(Phase::ReadTarget);
+        let holdings = self.holdings(&state, &snapshot, decision.full).await?;
+        self.phase_end(Phase::ReadTarget, started);
+
+        let started = self.phase_start(Phase::Plan);
+        let plan = plan::build_plan(&PlanInput {
+            config: &self.config,
+            directory: &snapshot,
+            holdings: &holdings,
+            capabilities: &self.target.capabilities(),
+            state: &state,
+            deleted: &deleted,
+            now: snapshot.server_time.unwrap_or_else(Utc::now),
+            mode_reason: Some(decision.reason.clone()),
+        })?;
+        self.phase_end(Phase::Plan, started);
+        *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((plan.hash.clone(), snapshot.stats));
+        Ok(plan)
+    }
+
+    async fn read(&self, state: &crate::state::SyncState, full: bool) -> Result<DirectorySnapshot> {
+        let started = self.phase_start(Phase::ReadDirectory);
+        let read_scope = scope::read_scope(&self.config, state, full);
+        let observer = progress::ReadProgress(self.progress.as_ref());
+        let snapshot = self.source.read(&read_scope, &observer).await?;
+        for gap in &snapshot.gaps {
+            self.warn(&format!(
+                "Okta listing {} is incomplete ({}); no one will be de-provisioned on its evidence",
+                gap.listing, gap.reason
+            ));
+        }
+        self.phase_end(Phase::ReadDirectory, started);
+        Ok(snapshot)
+    }
+
+    async fn holdings(
+        &self,
+        state: &crate::state::SyncState,
+        snapshot: &DirectorySnapshot,
+        full: bool,
+    ) -> Result<BTreeMap<String, TargetHoldings>> {
+        let mut holdings = BTreeMap::new();
+        let values = if full {
+            Vec::new()
+        } else {
+            scope::lookup_values(&self.config, state, snapshot)
+        };
+        for mapping in &self.config.mappings {
+            let held = if full {
+                self.target.holdings(mapping).await?
+            } else {
+                match scope::identifier_field(&self.config, mapping) {
+                    Some(field) if !values.is_empty() => {
+                        self.target.lookup(mapping, &field, &values).await?
+                    }
+                    _ => TargetHoldings::default(),
+                }
+            };
+            holdings.insert(mapping.name().to_string(), held);
+        }
+        Ok(holdings)
+    }
+
+    /// Applies a plan. Refused when its safety brake tripped and `approval` does not name
+    /// this plan's hash. The state is committed only after the writes finished.
+    pub async fn apply(&self, plan: &Plan, approval: Option<Approval>) -> Result<Report> {
+        self.apply_inner(plan, approval, false)
+            .instrument(info_span!("okta_sync.apply", plan = %plan.hash))
+            .await
+    }
+
+    async fn apply_inner(&self, plan: &Plan, approval: Option<Approval>, dry_run: bool) -> Result<Report> {
+        let started = self.phase_start(Phase::Apply);
+        let options = plan::ApplyOptions {
+            dry_run,
+            approval,
+            concurrency: 4,
+            max_retries: 3,
+        };
+        let observer = ApplyProgress(self.progress.as_ref());
+        let mut outcome = plan::apply(plan, self.target.as_ref(), &options, &observer).await?;
+        self.phase_end(Phase::Apply, started);
+        if let Some((hash, stats)) = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            if hash == plan.hash {
+                outcome.report.directory = stats;
+            }
+        }
+        if !dry_run {
+            let started = self.phase_start(Phase::CommitState);
+            self.state.commit(&outcome.state_changes)?;
+            self.phase_end(Phase::CommitState, started);
+        }
+        Ok(outcome.report)
+    }
+
+    /// Plans and applies in one call. In a dry run nothing is written and the state does
+    /// not move, but the plan and report are the same as a real run would produce.
+    pub async fn run(&self, options: RunOptions) -> Result<RunOutcome> {
+        let plan = self.plan(options.mode).await?;
+        let report = self
+            .apply_inner(&plan, options.approval, options.dry_run)
+            .instrument(info_span!("okta_sync.apply", plan = %plan.hash, dry_run = options.dry_run))
+            .await?;
+        Ok(RunOutcome { plan, report })
+    }
+
+    fn phase_start(&self, phase: Phase) -> Instant {
+        tracing::debug!(?phase, "phase started");
+        self.progress.event(&ProgressEvent::PhaseStarted { phase });
+        Instant::now()
+    }
+
+    fn phase_end(&self, phase: Phase, started: Instant) {
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::debug!(?phase, elapsed_ms, "phase finished");
+        self.progress.event(&ProgressEvent::PhaseFinished { phase, elapsed_ms });
+    }
+
+    fn warn(&self, message: &str) {
+        warn!("{message}");
+        self.progress.event(&ProgressEvent::Warning {
+            message: message.to_string(),
+        });
+    }
+}
+
+/// Bridges apply callbacks to a [`ProgressSink`].
+struct ApplyProgress<'a>(&'a dyn ProgressSink);
+
+impl plan::ApplyObserver for ApplyProgress<'_> {
+    fn applied(&self, finished: u64, total: u64) {
+        self.0.event(&ProgressEvent::ActionsApplied { finished, total });
+    }
+}
+
+/// Turns a missing-approval refusal into the engine's error (kept for callers matching on
+/// the code).
+pub fn is_brake_refusal(err: &Error) -> bool {
+    matches!(err, Error::BrakeTripped { .. })
+}
