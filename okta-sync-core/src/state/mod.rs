@@ -207,6 +207,8 @@ mod link_changes {
 
     use super::Link;
 
+    type LinkChanges = BTreeMap<(String, String), Option<Link>>;
+
     #[derive(Serialize, Deserialize)]
     struct Entry {
         mapping: String,
@@ -225,9 +227,7 @@ mod link_changes {
         }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<(String, String), Option<Link>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LinkChanges, D::Error> {
         Ok(Vec::<Entry>::deserialize(d)?
             .into_iter()
             .map(|e| ((e.mapping, e.okta_id), e.link))
