@@ -99,6 +99,11 @@ pub struct SyncState {
     /// In-scope population per mapping at the last successful run (the brake's baseline).
     #[serde(default)]
     pub baseline: BTreeMap<String, u64>,
+    /// Okta users to re-read by id at the next run although Okta shows no change for them:
+    /// a write for them failed, or a destructive action was held back. Without this, a
+    /// delta (which only sees users Okta changed) would forget them once the watermark moved.
+    #[serde(default)]
+    pub retry: BTreeSet<String>,
 }
 
 impl SyncState {
@@ -145,6 +150,13 @@ impl SyncState {
         for (mapping, count) in &changes.baseline {
             self.baseline.insert(mapping.clone(), *count);
         }
+        for (id, pending) in &changes.retry {
+            if *pending {
+                self.retry.insert(id.clone());
+            } else {
+                self.retry.remove(id);
+            }
+        }
     }
 }
 
@@ -182,6 +194,9 @@ pub struct StateChanges {
     /// New baselines per mapping.
     #[serde(default)]
     pub baseline: BTreeMap<String, u64>,
+    /// Users to add to (`true`) or remove from (`false`) [`SyncState::retry`].
+    #[serde(default)]
+    pub retry: BTreeMap<String, bool>,
 }
 
 /// Serializes the tuple-keyed link map as a list, since JSON keys must be strings.
@@ -191,6 +206,8 @@ mod link_changes {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::Link;
+
+    type LinkChanges = BTreeMap<(String, String), Option<Link>>;
 
     #[derive(Serialize, Deserialize)]
     struct Entry {
@@ -210,15 +227,19 @@ mod link_changes {
         }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<(String, String), Option<Link>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LinkChanges, D::Error> {
         Ok(Vec::<Entry>::deserialize(d)?
             .into_iter()
             .map(|e| ((e.mapping, e.okta_id), e.link))
             .collect())
     }
 }
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStateStore;
+pub use sqlite::SqliteStateStore;
 
 /// Durable storage of [`SyncState`].
 pub trait StateStore: Send + Sync {
