@@ -6,13 +6,14 @@
 //! safety brake trips without a matching approval), and commit the new state only after the
 //! apply finished. Dry run is the same path with writes switched off and no commit.
 
-mod build;
+// mod build; (waits for the Okta source and targets)
 mod mode;
 mod offline;
 mod progress;
 mod scope;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -20,17 +21,19 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, info_span, warn};
 
-pub use build::EngineOptions;
+// pub use build::EngineOptions;
 pub use mode::{LOG_RETENTION_DAYS, SyncMode};
 pub use offline::{OfflineInput, plan_offline};
 pub use progress::{NoProgress, Phase, ProgressEvent, ProgressSink};
 
 use crate::config::SyncConfig;
-use crate::directory::{ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup};
+use crate::directory::{
+    ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup,
+};
 use crate::plan::{self, Approval, Plan, PlanInput, Report};
 use crate::state::StateStore;
 use crate::target::{AssetTarget, TargetCheck, TargetHoldings};
-use crate::{Error, Result};
+use crate::Result;
 
 /// The answer to "Test and save connection", for both sides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,36 +159,33 @@ impl SyncEngine {
             );
         }
 
-        let mut deleted = BTreeMap::new();
-        if !decision.full {
-            let removed = scope::removed_members(&state, &snapshot);
-            if !removed.is_empty() {
-                for lookup in self.source.fetch_users(&removed).await? {
-                    match lookup {
-                        UserLookup::Found(user) => snapshot.users.push(*user),
-                        UserLookup::NotFound { id } => {
-                            deleted.insert(id, "GET /api/v1/users/{id} answered 404 E0000007".to_string());
-                        }
-                    }
+        let fetch = plan::ids_to_fetch(&snapshot, &state);
+        let mut not_found = Vec::new();
+        if !fetch.is_empty() {
+            for lookup in self.source.fetch_users(&fetch).await? {
+                match lookup {
+                    UserLookup::Found(user) => snapshot.users.push(*user),
+                    UserLookup::NotFound { id } => not_found.push(id),
                 }
             }
         }
 
         let started = self.phase_start(Phase::ReadTarget);
-        let holdings = self.holdings(&state, &snapshot, decision.full).await?;
+        let holdings = self.holdings(&snapshot, decision.full).await?;
         self.phase_end(Phase::ReadTarget, started);
 
         let started = self.phase_start(Phase::Plan);
-        let plan = plan::build_plan(&PlanInput {
-            config: &self.config,
-            directory: &snapshot,
-            holdings: &holdings,
-            capabilities: &self.target.capabilities(),
-            state: &state,
-            deleted: &deleted,
-            now: snapshot.server_time.unwrap_or_else(Utc::now),
-            mode_reason: Some(decision.reason.clone()),
-        })?;
+        let capabilities = self.target.capabilities();
+        let mut input = PlanInput::new(
+            &self.config,
+            &snapshot,
+            &holdings,
+            &capabilities,
+            &state,
+            snapshot.server_time.unwrap_or_else(Utc::now),
+        );
+        input.not_found = &not_found;
+        let plan = plan::build_plan(&input)?;
         self.phase_end(Phase::Plan, started);
         *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((plan.hash.clone(), snapshot.stats));
@@ -209,28 +209,31 @@ impl SyncEngine {
 
     async fn holdings(
         &self,
-        state: &crate::state::SyncState,
         snapshot: &DirectorySnapshot,
         full: bool,
     ) -> Result<BTreeMap<String, TargetHoldings>> {
-        let mut holdings = BTreeMap::new();
-        let values = if full {
-            Vec::new()
-        } else {
-            scope::lookup_values(&self.config, state, snapshot)
-        };
-        for mapping in &self.config.mappings {
-            let held = if full {
-                self.target.holdings(mapping).await?
-            } else {
-                match scope::identifier_field(&self.config, mapping) {
-                    Some(field) if !values.is_empty() => {
-                        self.target.lookup(mapping, &field, &values).await?
-                    }
-                    _ => TargetHoldings::default(),
-                }
+        let mut holdings: BTreeMap<String, TargetHoldings> = BTreeMap::new();
+        if full {
+            for mapping in &self.config.mappings {
+                let held = self.target.holdings(mapping).await?;
+                holdings.insert(mapping.name().to_string(), held);
+            }
+            return Ok(holdings);
+        }
+        for lookup in plan::target_lookups(&self.config, snapshot) {
+            let Some(mapping) = self
+                .config
+                .mappings
+                .iter()
+                .find(|m| m.name() == lookup.mapping)
+            else {
+                continue;
             };
-            holdings.insert(mapping.name().to_string(), held);
+            let found = self
+                .target
+                .lookup(mapping, &lookup.field, &lookup.values)
+                .await?;
+            merge_holdings(holdings.entry(lookup.mapping).or_default(), found);
         }
         Ok(holdings)
     }
@@ -245,20 +248,19 @@ impl SyncEngine {
 
     async fn apply_inner(&self, plan: &Plan, approval: Option<Approval>, dry_run: bool) -> Result<Report> {
         let started = self.phase_start(Phase::Apply);
+        let read_stats = match self.last_read.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some((hash, stats)) if hash == plan.hash => stats,
+            _ => ReadStats::default(),
+        };
         let options = plan::ApplyOptions {
             dry_run,
             approval,
-            concurrency: 4,
-            max_retries: 3,
+            read_stats,
+            ..plan::ApplyOptions::default()
         };
-        let observer = ApplyProgress(self.progress.as_ref());
-        let mut outcome = plan::apply(plan, self.target.as_ref(), &options, &observer).await?;
+        let observer = ApplyProgress::new(self.progress.as_ref(), plan);
+        let outcome = plan::apply(plan, self.target.as_ref(), &options, &observer).await?;
         self.phase_end(Phase::Apply, started);
-        if let Some((hash, stats)) = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            if hash == plan.hash {
-                outcome.report.directory = stats;
-            }
-        }
         if !dry_run {
             let started = self.phase_start(Phase::CommitState);
             self.state.commit(&outcome.state_changes)?;
@@ -298,17 +300,54 @@ impl SyncEngine {
     }
 }
 
-/// Bridges apply callbacks to a [`ProgressSink`].
-struct ApplyProgress<'a>(&'a dyn ProgressSink);
+/// Merges one lookup's results into what is already known for a mapping, without
+/// duplicating an entry found by two lookups (identifier and Okta id stamp).
+fn merge_holdings(into: &mut TargetHoldings, found: TargetHoldings) {
+    for record in found.records {
+        if !into.records.iter().any(|r| r.id == record.id) {
+            into.records.push(record);
+        }
+    }
+    for login in found.logins {
+        if !into.logins.iter().any(|l| l.id == login.id) {
+            into.logins.push(login);
+        }
+    }
+    into.listed |= found.listed;
+}
 
-impl plan::ApplyObserver for ApplyProgress<'_> {
-    fn applied(&self, finished: u64, total: u64) {
-        self.0.event(&ProgressEvent::ActionsApplied { finished, total });
+/// Bridges apply callbacks to a [`ProgressSink`], counting finished writes.
+struct ApplyProgress<'a> {
+    sink: &'a dyn ProgressSink,
+    total: u64,
+    finished: AtomicU64,
+}
+
+impl<'a> ApplyProgress<'a> {
+    fn new(sink: &'a dyn ProgressSink, plan: &Plan) -> Self {
+        ApplyProgress {
+            sink,
+            total: plan.actions.iter().filter(|a| a.kind.writes()).count() as u64,
+            finished: AtomicU64::new(0),
+        }
     }
 }
 
-/// Turns a missing-approval refusal into the engine's error (kept for callers matching on
-/// the code).
-pub fn is_brake_refusal(err: &Error) -> bool {
-    matches!(err, Error::BrakeTripped { .. })
+impl plan::ApplyObserver for ApplyProgress<'_> {
+    fn result(&self, _action: &plan::Action, _result: &plan::WriteResult) {
+        let finished = self.finished.fetch_add(1, Ordering::Relaxed) + 1;
+        // One event per write would flood a callback on a large import; report every
+        // 1 % (at least every 50 writes) and the last one.
+        let step = (self.total / 100).max(50);
+        if finished % step == 0 || finished == self.total {
+            self.sink.event(&ProgressEvent::ActionsApplied {
+                finished,
+                total: self.total,
+            });
+        }
+    }
+
+    fn retrying(&self, kind: &str, writes: usize, attempt: u32, delay: std::time::Duration) {
+        tracing::info!(kind, writes, attempt, delay_ms = delay.as_millis() as u64, "retrying writes");
+    }
 }

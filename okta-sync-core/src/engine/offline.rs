@@ -32,9 +32,9 @@ pub struct OfflineInput {
     /// The saved state. Default: empty (first run).
     #[serde(default)]
     pub state: SyncState,
-    /// Users known to be deleted (id → evidence), as the engine learns from 404s.
+    /// Ids Okta answered 404 for when fetched by id (evidence of deletion).
     #[serde(default)]
-    pub deleted: BTreeMap<String, String>,
+    pub not_found: Vec<String>,
     /// Okta's time for the plan. Default: the snapshot's server time.
     #[serde(default, with = "crate::model::time::optional")]
     pub now: Option<DateTime<Utc>>,
@@ -61,14 +61,14 @@ pub fn plan_offline(input: OfflineInput) -> Result<Plan> {
             message: "give `now` or `directory.server_time` (Okta's clock, never the local one)"
                 .into(),
         })?;
-    plan::build_plan(&PlanInput {
-        config: &config,
-        directory: &input.directory,
-        holdings: &input.holdings,
-        capabilities: &capabilities,
-        state: &input.state,
-        deleted: &input.deleted,
+    let mut plan_input = PlanInput::new(
+        &config,
+        &input.directory,
+        &input.holdings,
+        &capabilities,
+        &input.state,
         now,
-        mode_reason: None,
-    })
+    );
+    plan_input.not_found = &input.not_found;
+    plan::build_plan(&plan_input)
 }

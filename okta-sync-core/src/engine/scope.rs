@@ -2,9 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::{Mapping, SyncConfig, UniqueIdentifier};
-use crate::directory::{DirectorySnapshot, ReadRequest, ReadScope};
-use crate::identity::identity_key;
+use crate::config::{Mapping, SyncConfig};
+use crate::directory::{ReadRequest, ReadScope};
 use crate::state::SyncState;
 
 /// Every group reference (name or id) any mapping uses, sorted and deduplicated.
@@ -44,59 +43,4 @@ pub(crate) fn read_scope(config: &SyncConfig, state: &SyncState, full: bool) -> 
         // stay unfiltered and all scoping happens locally.
         pushdown: None,
     }
-}
-
-/// Members the state remembers in a group whose fresh member listing no longer has them:
-/// their own record did not change, so a delta read did not return them, but their scope
-/// may have. Returns ids not already present in the snapshot, sorted.
-pub(crate) fn removed_members(state: &SyncState, snapshot: &DirectorySnapshot) -> Vec<String> {
-    let present: BTreeSet<&str> = snapshot.users.iter().map(|u| u.id.as_str()).collect();
-    let mut removed = BTreeSet::new();
-    for (reference, listed) in &snapshot.groups {
-        let Some(previous) = state.groups.get(reference) else {
-            continue;
-        };
-        let now: BTreeSet<&str> = listed.member_ids.iter().map(String::as_str).collect();
-        for id in &previous.members {
-            if !now.contains(id.as_str()) && !present.contains(id.as_str()) {
-                removed.insert(id.clone());
-            }
-        }
-    }
-    removed.into_iter().collect()
-}
-
-/// The target field that holds the unique identifier for a mapping, if any.
-pub(crate) fn identifier_field(config: &SyncConfig, mapping: &Mapping) -> Option<String> {
-    let wanted = match config.unique_identifier {
-        UniqueIdentifier::Email => "profile.email",
-        UniqueIdentifier::OktaId => "id",
-    };
-    if let (UniqueIdentifier::OktaId, Mapping::Record(m)) = (config.unique_identifier, mapping) {
-        return Some(m.okta_id_field.clone());
-    }
-    mapping
-        .fields()
-        .iter()
-        .find(|f| f.source.trim() == wanted)
-        .map(|f| f.target.clone())
-}
-
-/// Normalised identifiers of the users in a snapshot plus those remembered for them, for a
-/// targeted lookup in a delta.
-pub(crate) fn lookup_values(
-    config: &SyncConfig,
-    state: &SyncState,
-    snapshot: &DirectorySnapshot,
-) -> Vec<String> {
-    let mut values = BTreeSet::new();
-    for user in &snapshot.users {
-        if let Some(key) = identity_key(config.unique_identifier, user) {
-            values.insert(key);
-        }
-        if let Some(previous) = state.users.get(&user.id).and_then(|u| u.identity.clone()) {
-            values.insert(previous);
-        }
-    }
-    values.into_iter().collect()
 }
