@@ -183,10 +183,9 @@ impl Picks {
         let active = org.users_with_status(UserStatus::Active);
         let department = |id: &str| {
             org.user(id)
-                .and_then(|u| u.profile.get("department"))
-                .and_then(|d| d.as_str())
-                .unwrap_or("")
-                .to_string()
+                .and_then(|u| org.profile_value(u, "department"))
+                .and_then(|d| d.as_str().map(str::to_string))
+                .unwrap_or_default()
         };
         let in_login_group = |id: &str| org.is_member(admins, id) || org.is_member(managers, id);
         let mut taken: Vec<String> = Vec::new();
