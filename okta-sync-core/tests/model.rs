@@ -233,3 +233,24 @@ fn users_round_trip_through_serde() {
     let again = decode_users(&serde_json::to_vec(&users).unwrap(), "again").unwrap();
     assert_eq!(users, again);
 }
+
+#[test]
+fn event_decode_errors_name_the_event() {
+    let page = json!([
+        {"uuid": "a", "published": "2026-05-28T09:00:00.000Z", "eventType": "user.lifecycle.suspend",
+         "outcome": {"result": "SUCCESS"}, "target": [{"id": "00u1", "type": "User"}]},
+        42,
+        {"uuid": "c", "published": "not a date"}
+    ]);
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let Err(Error::Decode { path, .. }) = decode_events(&bytes, "log page") else {
+        panic!("expected a decode error")
+    };
+    assert_eq!(path, "[1]");
+    let page = json!([{"uuid": "c", "published": "not a date"}]);
+    let Err(Error::Decode { path, .. }) = decode_events(&serde_json::to_vec(&page).unwrap(), "log")
+    else {
+        panic!("expected a decode error")
+    };
+    assert_eq!(path, "[0].published");
+}
