@@ -61,7 +61,6 @@ impl SyncConfig {
     }
 
     /// Decodes and validates a configuration held in memory.
-    #[allow(clippy::should_implement_trait)] // two arguments: not `FromStr`.
     pub fn from_str(text: &str, format: ConfigFormat) -> Result<Self> {
         Self::parse_named(text, format, INLINE)
     }
@@ -119,7 +118,7 @@ fn decode(value: &Value) -> Result<SyncConfig> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
-        let mut problem = refine(value, &path).unwrap_or_else(|| ConfigProblem { path, message });
+        let mut problem = refine(value, &path).unwrap_or(ConfigProblem { path, message });
         if is_secret_path(&problem.path) {
             // serde quotes the offending value ("unknown variant `00T...`"), which here
             // may be a token pasted inline.
