@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
 use crate::config::FieldMap;
 use crate::model::DirectoryUser;
 use crate::target::Fields;
+use crate::Result;
 
 /// A per-field problem the planner reports instead of writing garbage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
