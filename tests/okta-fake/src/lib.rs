@@ -232,6 +232,11 @@ impl FakeOktaHandle {
         self.with_org_mut(|org, now| org.remove_member(group_id, user_id, now))
     }
 
+    /// Renames a group (its id stays).
+    pub fn rename_group(&self, group_id: &str, name: &str) -> Result<(), FakeError> {
+        self.with_org_mut(|org, now| org.rename_group(group_id, name, now))
+    }
+
     /// Arms a fault.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.arm(fault);

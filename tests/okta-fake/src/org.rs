@@ -709,6 +709,20 @@ impl FakeOrg {
         self.append_event(now, event_type, "SUCCESS", targets);
     }
 
+    /// Renames a group: its `lastUpdated` moves (a profile change), its id stays.
+    /// Writes `group.profile.update`.
+    pub fn rename_group(&mut self, group_id: &str, name: &str, now: DateTime<Utc>) -> Result<(), FakeError> {
+        let group = self
+            .groups
+            .get_mut(group_id)
+            .ok_or_else(|| FakeError::NotFound(group_id.to_string()))?;
+        group.name = name.to_string();
+        group.last_updated = truncate_to_seconds(now);
+        let target = self.group_target(group_id).into_iter().collect();
+        self.append_event(now, "group.profile.update", "SUCCESS", target);
+        Ok(())
+    }
+
     /// Creates an empty OKTA_GROUP. Writes `group.lifecycle.create`.
     pub fn create_group(
         &mut self,
