@@ -8,7 +8,9 @@ use std::time::Duration;
 use mockito::{Matcher, Server, ServerGuard};
 use okta_sync_core::Error;
 use okta_sync_core::config::{OktaConfig, SecretRef};
-use okta_sync_core::directory::{DirectorySource, ReadObserver, ReadRequest, ReadScope, UserLookup};
+use okta_sync_core::directory::{
+    DirectorySource, ReadObserver, ReadRequest, ReadScope, UserLookup,
+};
 use okta_sync_core::okta::{OktaSource, Tuning};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -22,7 +24,8 @@ fn fixture(name: &str) -> String {
 
 /// Users `range` of the synthetic all-statuses fixture, as a JSON array.
 fn users_page(range: std::ops::Range<usize>) -> String {
-    let all: Vec<Value> = serde_json::from_str(&fixture("synthetic-users-list-all-statuses.json")).unwrap();
+    let all: Vec<Value> =
+        serde_json::from_str(&fixture("synthetic-users-list-all-statuses.json")).unwrap();
     serde_json::to_string(&all[range]).unwrap()
 }
 
@@ -49,7 +52,8 @@ fn quick() -> Tuning {
 }
 
 fn source(server: &ServerGuard) -> OktaSource {
-    OktaSource::with_token_and_tuning(&config(&server.url()), SecretString::from(TOKEN), quick()).unwrap()
+    OktaSource::with_token_and_tuning(&config(&server.url()), SecretString::from(TOKEN), quick())
+        .unwrap()
 }
 
 fn full_scope() -> ReadScope {
@@ -71,7 +75,10 @@ struct Recorder {
 
 impl ReadObserver for Recorder {
     fn page(&self, listing: &str, items: usize) {
-        self.pages.lock().unwrap().push((listing.to_string(), items));
+        self.pages
+            .lock()
+            .unwrap()
+            .push((listing.to_string(), items));
     }
     fn throttled(&self, wait_ms: u64) {
         self.throttled.lock().unwrap().push(wait_ms);
@@ -113,15 +120,29 @@ async fn full_read_sends_the_token_and_asks_for_every_status() {
         .with_body(users_page(0..10))
         .create_async()
         .await;
-    let snapshot = source(&server).read(&full_scope(), &Recorder::default()).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap();
     users.assert_async().await;
     log.assert_async().await;
     assert!(snapshot.full);
     assert!(snapshot.users_complete);
     assert_eq!(snapshot.users.len(), 10);
-    assert!(snapshot.users.iter().any(|u| u.status.as_str() == "DEPROVISIONED"));
-    assert_eq!(snapshot.server_time, Some("2026-05-28T10:00:00Z".parse().unwrap()));
-    assert_eq!(snapshot.log_cursor.as_deref(), Some(format!("{}/api/v1/logs?limit=1000&after=cursor-1", server.url()).as_str()));
+    assert!(
+        snapshot
+            .users
+            .iter()
+            .any(|u| u.status.as_str() == "DEPROVISIONED")
+    );
+    assert_eq!(
+        snapshot.server_time,
+        Some("2026-05-28T10:00:00Z".parse().unwrap())
+    );
+    assert_eq!(
+        snapshot.log_cursor.as_deref(),
+        Some(format!("{}/api/v1/logs?limit=1000&after=cursor-1", server.url()).as_str())
+    );
 }
 
 #[tokio::test]
@@ -130,16 +151,24 @@ async fn delta_filters_on_last_updated_in_okta_format() {
     empty_log(&mut server).await;
     let users = server
         .mock("GET", "/api/v1/users")
-        .match_query(Matcher::UrlEncoded("filter".into(), r#"lastUpdated gt "2026-05-28T09:59:00.000Z""#.into()))
+        .match_query(Matcher::UrlEncoded(
+            "filter".into(),
+            r#"lastUpdated gt "2026-05-28T09:59:00.000Z""#.into(),
+        ))
         .with_status(200)
         .with_body("[]")
         .create_async()
         .await;
     let scope = ReadScope {
-        request: ReadRequest::Delta { since: "2026-05-28T09:59:00Z".parse().unwrap() },
+        request: ReadRequest::Delta {
+            since: "2026-05-28T09:59:00Z".parse().unwrap(),
+        },
         ..full_scope()
     };
-    let snapshot = source(&server).read(&scope, &Recorder::default()).await.unwrap();
+    let snapshot = source(&server)
+        .read(&scope, &Recorder::default())
+        .await
+        .unwrap();
     users.assert_async().await;
     assert!(!snapshot.full);
     assert!(snapshot.users_complete);
@@ -153,8 +182,14 @@ async fn follows_next_links_given_as_separate_or_combined_headers() {
     let page1 = server
         .mock("GET", "/api/v1/users")
         .match_query(users_query())
-        .with_header("link", &format!("<{url}/api/v1/users?limit=200&search=status+pr>; rel=\"self\""))
-        .with_header("link", &format!("<{url}/api/v1/users?after=000usfA&limit=200>; rel=\"next\""))
+        .with_header(
+            "link",
+            &format!("<{url}/api/v1/users?limit=200&search=status+pr>; rel=\"self\""),
+        )
+        .with_header(
+            "link",
+            &format!("<{url}/api/v1/users?after=000usfA&limit=200>; rel=\"next\""),
+        )
         .with_body(users_page(0..4))
         .create_async()
         .await;
@@ -171,12 +206,18 @@ async fn follows_next_links_given_as_separate_or_combined_headers() {
     let page3 = server
         .mock("GET", "/api/v1/users")
         .match_query(Matcher::UrlEncoded("after".into(), "000usfB".into()))
-        .with_header("link", &format!("<{url}/api/v1/users?after=000usfB&limit=200>; rel=\"self\""))
+        .with_header(
+            "link",
+            &format!("<{url}/api/v1/users?after=000usfB&limit=200>; rel=\"self\""),
+        )
         .with_body(users_page(8..10))
         .create_async()
         .await;
     let recorder = Recorder::default();
-    let snapshot = source(&server).read(&full_scope(), &recorder).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &recorder)
+        .await
+        .unwrap();
     for mock in [page1, page2, page3] {
         mock.assert_async().await;
     }
@@ -200,15 +241,29 @@ async fn a_next_link_to_another_host_is_not_followed() {
     server
         .mock("GET", "/api/v1/users")
         .match_query(users_query())
-        .with_header("link", "<https://elsewhere.example.com/api/v1/users?after=x>; rel=\"next\"")
+        .with_header(
+            "link",
+            "<https://elsewhere.example.com/api/v1/users?after=x>; rel=\"next\"",
+        )
         .with_body(users_page(0..3))
         .create_async()
         .await;
-    let snapshot = source(&server).read(&full_scope(), &Recorder::default()).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap();
     assert!(!snapshot.users_complete);
     assert_eq!(snapshot.users.len(), 3, "what was read is kept");
-    let gap = snapshot.gaps.iter().find(|g| g.listing == "users").expect("a users gap");
-    assert!(gap.reason.contains("away from the org URL"), "{}", gap.reason);
+    let gap = snapshot
+        .gaps
+        .iter()
+        .find(|g| g.listing == "users")
+        .expect("a users gap");
+    assert!(
+        gap.reason.contains("away from the org URL"),
+        "{}",
+        gap.reason
+    );
 }
 
 #[tokio::test]
@@ -230,11 +285,18 @@ async fn server_errors_are_retried_then_succeed() {
         .expect(1)
         .create_async()
         .await;
-    let snapshot = source(&server).read(&full_scope(), &Recorder::default()).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap();
     failing.assert_async().await;
     ok.assert_async().await;
     assert_eq!(snapshot.users.len(), 2);
-    assert!(snapshot.stats.requests >= 4, "3 user attempts and a log poll: {:?}", snapshot.stats);
+    assert!(
+        snapshot.stats.requests >= 4,
+        "3 user attempts and a log poll: {:?}",
+        snapshot.stats
+    );
 }
 
 #[tokio::test]
@@ -246,14 +308,26 @@ async fn server_errors_that_persist_fail_with_okta_s_body() {
         .match_query(users_query())
         .with_status(500)
         .with_header("x-okta-request-id", "req-500")
-        .with_body(r#"{"errorCode":"E0000009","errorSummary":"Internal Server Error","errorId":"oae500"}"#)
+        .with_body(
+            r#"{"errorCode":"E0000009","errorSummary":"Internal Server Error","errorId":"oae500"}"#,
+        )
         .expect(3)
         .create_async()
         .await;
-    let err = source(&server).read(&full_scope(), &Recorder::default()).await.unwrap_err();
+    let err = source(&server)
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap_err();
     failing.assert_async().await;
     let api = err.okta_api().expect("an Okta error");
-    assert_eq!((api.status, api.error_code.as_deref(), api.request_id.as_deref()), (500, Some("E0000009"), Some("req-500")));
+    assert_eq!(
+        (
+            api.status,
+            api.error_code.as_deref(),
+            api.request_id.as_deref()
+        ),
+        (500, Some("E0000009"), Some("req-500"))
+    );
 }
 
 #[tokio::test]
@@ -269,12 +343,18 @@ async fn credential_errors_are_not_retried_and_say_what_to_do() {
         .expect(1)
         .create_async()
         .await;
-    let err = source(&server).read(&full_scope(), &Recorder::default()).await.unwrap_err();
+    let err = source(&server)
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap_err();
     refused.assert_async().await;
     match &err {
         Error::Credential { api, hint } => {
             assert_eq!(api.error_code.as_deref(), Some("E0000011"));
-            assert_eq!(api.request_id.as_deref(), Some("X0f5RKB5EbMHdk7Quc-KZwAABOA"));
+            assert_eq!(
+                api.request_id.as_deref(),
+                Some("X0f5RKB5EbMHdk7Quc-KZwAABOA")
+            );
             assert_eq!(api.endpoint, "GET /api/v1/users");
             assert!(hint.contains("Create a new token"), "{hint}");
         }
@@ -311,13 +391,22 @@ async fn a_429_is_waited_out_until_reset_by_the_server_date() {
         .create_async()
         .await;
     let recorder = Recorder::default();
-    let snapshot = source(&server).read(&full_scope(), &recorder).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &recorder)
+        .await
+        .unwrap();
     limited.assert_async().await;
     retried.assert_async().await;
     assert_eq!(snapshot.users.len(), 1);
     // Reset - Date = 1 s, plus the 20 ms margin; the local clock (a year later) plays no part.
     assert_eq!(*recorder.throttled.lock().unwrap(), [1020]);
-    assert_eq!((snapshot.stats.throttle_waits, snapshot.stats.throttle_wait_ms), (1, 1020));
+    assert_eq!(
+        (
+            snapshot.stats.throttle_waits,
+            snapshot.stats.throttle_wait_ms
+        ),
+        (1, 1020)
+    );
 }
 
 #[tokio::test]
@@ -335,9 +424,20 @@ async fn endless_429s_end_in_a_rate_limit_error() {
         .with_body(fixture("error-429-rate-limit.json"))
         .create_async()
         .await;
-    let tuning = Tuning { max_throttle_waits: 2, ..quick() };
-    let source = OktaSource::with_token_and_tuning(&config(&server.url()), SecretString::from(TOKEN), tuning).unwrap();
-    let err = source.read(&full_scope(), &Recorder::default()).await.unwrap_err();
+    let tuning = Tuning {
+        max_throttle_waits: 2,
+        ..quick()
+    };
+    let source = OktaSource::with_token_and_tuning(
+        &config(&server.url()),
+        SecretString::from(TOKEN),
+        tuning,
+    )
+    .unwrap();
+    let err = source
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap_err();
     match err {
         Error::RateLimited { api, attempts } => {
             assert_eq!(attempts, 3);
@@ -361,7 +461,10 @@ async fn staying_within_the_share_waits_for_the_window_before_asking_again() {
         .with_header("x-rate-limit-limit", "20")
         .with_header("x-rate-limit-remaining", "10")
         .with_header("x-rate-limit-reset", "1779962401")
-        .with_header("link", &format!("<{url}/api/v1/users?after=p2&limit=200>; rel=\"next\""))
+        .with_header(
+            "link",
+            &format!("<{url}/api/v1/users?after=p2&limit=200>; rel=\"next\""),
+        )
         .with_body(users_page(0..5))
         .create_async()
         .await;
@@ -372,7 +475,10 @@ async fn staying_within_the_share_waits_for_the_window_before_asking_again() {
         .create_async()
         .await;
     let recorder = Recorder::default();
-    let snapshot = source(&server).read(&full_scope(), &recorder).await.unwrap();
+    let snapshot = source(&server)
+        .read(&full_scope(), &recorder)
+        .await
+        .unwrap();
     assert_eq!(snapshot.users.len(), 10);
     assert_eq!(snapshot.stats.throttle_waits, 1);
     let waited = recorder.throttled.lock().unwrap()[0];
@@ -399,7 +505,12 @@ async fn fetch_users_reports_deleted_users_as_not_found() {
     let ids = vec!["00usfgmn9xhwtA6f74x6".to_string(), id.clone()];
     let found = source(&server).fetch_users(&ids).await.unwrap();
     assert_eq!(found.len(), 2);
-    assert_eq!(found[0], UserLookup::NotFound { id: "00usfgmn9xhwtA6f74x6".into() });
+    assert_eq!(
+        found[0],
+        UserLookup::NotFound {
+            id: "00usfgmn9xhwtA6f74x6".into()
+        }
+    );
     assert!(matches!(&found[1], UserLookup::Found(u) if u.id == id));
 }
 
@@ -412,9 +523,15 @@ async fn a_404_that_is_not_okta_s_user_not_found_is_an_error_not_a_deletion() {
         .with_body("<html>not here</html>")
         .create_async()
         .await;
-    let err = source(&server).fetch_users(&["00u1".to_string()]).await.unwrap_err();
+    let err = source(&server)
+        .fetch_users(&["00u1".to_string()])
+        .await
+        .unwrap_err();
     assert_eq!(err.okta_api().map(|a| a.status), Some(404));
-    let err = source(&server).fetch_users(&[String::new()]).await.unwrap_err();
+    let err = source(&server)
+        .fetch_users(&[String::new()])
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "DECODE");
 }
 
@@ -441,7 +558,7 @@ async fn every_error_fixture_reaches_the_caller_with_its_code_and_request_id() {
             .with_body(fixture(file))
             .create_async()
             .await;
-        let result = source(&server).fetch_users(&[id.clone()]).await;
+        let result = source(&server).fetch_users(std::slice::from_ref(&id)).await;
         let line = match result {
             Ok(found) => format!("{file}: {found:?}"),
             Err(err) => {
@@ -459,8 +576,18 @@ async fn every_error_fixture_reaches_the_caller_with_its_code_and_request_id() {
 #[tokio::test]
 async fn check_connection_reports_each_kind_of_read() {
     let mut server = Server::new_async().await;
-    server.mock("GET", "/api/v1/users").match_query(Matcher::Any).with_body("[]").create_async().await;
-    server.mock("GET", "/api/v1/groups").match_query(Matcher::Any).with_body("[]").create_async().await;
+    server
+        .mock("GET", "/api/v1/users")
+        .match_query(Matcher::Any)
+        .with_body("[]")
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/api/v1/groups")
+        .match_query(Matcher::Any)
+        .with_body("[]")
+        .create_async()
+        .await;
     server
         .mock("GET", "/api/v1/logs")
         .match_query(Matcher::Any)
@@ -469,9 +596,16 @@ async fn check_connection_reports_each_kind_of_read() {
         .create_async()
         .await;
     let check = source(&server).check_connection().await.unwrap();
-    assert!(check.ok && check.users && check.groups && !check.system_log, "{check:?}");
+    assert!(
+        check.ok && check.users && check.groups && !check.system_log,
+        "{check:?}"
+    );
     assert_eq!(check.messages.len(), 1);
-    assert!(check.messages[0].contains("System Log"), "{}", check.messages[0]);
+    assert!(
+        check.messages[0].contains("System Log"),
+        "{}",
+        check.messages[0]
+    );
 
     let mut refused = Server::new_async().await;
     refused
@@ -483,7 +617,11 @@ async fn check_connection_reports_each_kind_of_read() {
         .await;
     let check = source(&refused).check_connection().await.unwrap();
     assert!(!check.ok && !check.users && !check.groups && !check.system_log);
-    assert!(check.messages[0].contains("E0000011"), "{}", check.messages[0]);
+    assert!(
+        check.messages[0].contains("E0000011"),
+        "{}",
+        check.messages[0]
+    );
 }
 
 #[tokio::test]
@@ -499,16 +637,30 @@ async fn the_token_never_shows_in_debug_errors_or_connection_reports() {
     empty_log(&mut server).await;
     let source = source(&server);
     let mut texts = vec![format!("{source:?}")];
-    let err = source.read(&full_scope(), &Recorder::default()).await.unwrap_err();
+    let err = source
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap_err();
     texts.push(format!("{err} {err:?}"));
     texts.push(format!("{:?}", source.check_connection().await.unwrap()));
     // Nothing listens on port 9 of loopback: a transport error.
-    let closed = OktaSource::with_token_and_tuning(&config("http://127.0.0.1:9"), SecretString::from(TOKEN), quick()).unwrap();
-    let err = closed.read(&full_scope(), &Recorder::default()).await.unwrap_err();
+    let closed = OktaSource::with_token_and_tuning(
+        &config("http://127.0.0.1:9"),
+        SecretString::from(TOKEN),
+        quick(),
+    )
+    .unwrap();
+    let err = closed
+        .read(&full_scope(), &Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "TRANSPORT");
     texts.push(format!("{err} {err:?}"));
     for text in texts {
-        assert!(!text.contains(TOKEN) && !text.contains("DO-NOT-LEAK"), "token leaked: {text}");
+        assert!(
+            !text.contains(TOKEN) && !text.contains("DO-NOT-LEAK"),
+            "token leaked: {text}"
+        );
     }
 }
 
@@ -521,7 +673,10 @@ fn bad_settings_are_rejected_with_their_configuration_paths() {
     match err {
         Error::Config { problems } => {
             let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-            assert_eq!(paths, ["okta.org_url", "okta.page_size", "okta.rate_limit_share"]);
+            assert_eq!(
+                paths,
+                ["okta.org_url", "okta.page_size", "okta.rate_limit_share"]
+            );
             assert!(problems[0].message.contains("https"));
         }
         other => panic!("expected a configuration error, got {other:?}"),

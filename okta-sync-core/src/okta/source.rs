@@ -269,11 +269,11 @@ impl OktaSource {
         )
         .await;
         GroupOutcome::Listed {
-            members: GroupMembers {
+            members: Box::new(GroupMembers {
                 group,
                 member_ids,
                 complete: listed.complete,
-            },
+            }),
             users,
             gap: listed.error.map(|e| gap(e.to_string())),
         }
@@ -313,7 +313,7 @@ enum GroupOutcome {
     Unchanged,
     /// Members listed (completely or not).
     Listed {
-        members: GroupMembers,
+        members: Box<GroupMembers>,
         users: UserSet,
         gap: Option<Gap>,
     },
@@ -423,7 +423,7 @@ impl DirectorySource for OktaSource {
                 } => {
                     all_users.extend(users.into_vec());
                     snapshot.gaps.extend(gap);
-                    groups.insert((*reference).to_string(), members);
+                    groups.insert((*reference).to_string(), *members);
                 }
             }
         }

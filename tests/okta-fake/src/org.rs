@@ -711,7 +711,12 @@ impl FakeOrg {
 
     /// Renames a group: its `lastUpdated` moves (a profile change), its id stays.
     /// Writes `group.profile.update`.
-    pub fn rename_group(&mut self, group_id: &str, name: &str, now: DateTime<Utc>) -> Result<(), FakeError> {
+    pub fn rename_group(
+        &mut self,
+        group_id: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), FakeError> {
         let group = self
             .groups
             .get_mut(group_id)
