@@ -19,6 +19,7 @@ use common::org::derived_user;
 use common::{Harness, MemoryTarget, Org, config};
 use okta_sync_core::model::UserStatus;
 use okta_sync_core::plan::{ActionKind, Plan, StateIndex};
+use okta_sync_core::state::SqliteStateStore;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -325,6 +326,7 @@ async fn run(
     initial: Vec<(usize, bool)>,
     ops: Vec<Op>,
     fetch_by_id: bool,
+    sqlite: bool,
 ) -> Result<(), TestCaseError> {
     let mut model = Model {
         org: Org::new(),
@@ -340,6 +342,9 @@ async fn run(
     // With fetching off, users who only left a group are planned from what the state
     // remembers of them; with it on, the engine re-reads them by id.
     sync.fetch_by_id = fetch_by_id;
+    if sqlite {
+        sync.store = Box::new(SqliteStateStore::open_in_memory().unwrap());
+    }
     let snapshot = model.org.full();
     sync.sync(&model.org, snapshot, true).await;
 
@@ -407,11 +412,12 @@ proptest! {
         initial in prop::collection::vec((0..DEPARTMENTS.len(), any::<bool>()), 0..6),
         ops in prop::collection::vec(op(), 1..16),
         fetch_by_id in any::<bool>(),
+        sqlite in any::<bool>(),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .unwrap();
-        runtime.block_on(run(initial, ops, fetch_by_id))?;
+        runtime.block_on(run(initial, ops, fetch_by_id, sqlite))?;
     }
 }

@@ -169,6 +169,10 @@ impl SyncState {
                 }
                 None => {
                     links.remove(user);
+                    // Keep the state equal to what a store loads back: no empty mappings.
+                    if links.is_empty() {
+                        self.links.remove(mapping);
+                    }
                 }
             }
         }

@@ -17,6 +17,7 @@ use okta_sync_core::state::{MemoryStateStore, StateStore, SyncState};
 use okta_sync_core::target::{AssetTarget, TargetHoldings};
 
 pub use org::Org;
+#[allow(unused_imports)]
 pub use target::{Fault, MemoryTarget};
 
 /// Okta ids of the fixture users, by first name.
@@ -88,7 +89,7 @@ pub fn scenario_org() -> Org {
 pub struct Harness {
     pub config: SyncConfig,
     pub target: MemoryTarget,
-    pub store: MemoryStateStore,
+    pub store: Box<dyn StateStore>,
     pub index: StateIndex,
     pub options: ApplyOptions,
     /// Fetch by id what the planner asks for (as the engine does); off to see how the
@@ -101,7 +102,7 @@ impl Harness {
         Harness {
             config,
             target,
-            store: MemoryStateStore::new(),
+            store: Box::new(MemoryStateStore::new()),
             index: StateIndex::default(),
             options: ApplyOptions {
                 retry_delay: std::time::Duration::from_millis(1),
