@@ -69,8 +69,9 @@ pub(crate) struct BrakeInput {
 ///
 /// Destructive actions trip it when they exceed **both** the share of the managed
 /// population and the count, so one departure in a small org never needs an approval. A
-/// drop of the in-scope population by more than the allowed share against the last
-/// successful run trips it on its own. The first import is exempt.
+/// drop of the in-scope population against the last successful run trips it on its own
+/// when it exceeds both the allowed drop share and the same count (again so that a small
+/// org losing one person is not blocked). The first import is exempt.
 pub(crate) fn assess(policy: &SafetyPolicy, input: BrakeInput) -> BrakeAssessment {
     let counts = BrakeCounts {
         destructive: input.destructive,
@@ -104,13 +105,17 @@ pub(crate) fn assess(policy: &SafetyPolicy, input: BrakeInput) -> BrakeAssessmen
     }
     if input.compare_population && input.baseline > 0 && input.in_scope < input.baseline {
         let dropped = input.baseline - input.in_scope;
-        if dropped as f64 > policy.max_population_drop_share * input.baseline as f64 {
+        if dropped as f64 > policy.max_population_drop_share * input.baseline as f64
+            && dropped > policy.max_deactivate_count
+        {
             reasons.push(format!(
-                "the in-scope population dropped from {} to {} ({:.1}%), more than the allowed {:.0}%",
+                "the in-scope population dropped from {} to {} ({} people, {:.1}%), more than {:.0}% and more than {} people",
                 input.baseline,
                 input.in_scope,
+                dropped,
                 dropped as f64 * 100.0 / input.baseline as f64,
-                policy.max_population_drop_share * 100.0
+                policy.max_population_drop_share * 100.0,
+                policy.max_deactivate_count
             ));
         }
     }
@@ -156,13 +161,20 @@ mod tests {
         let drop = |in_scope, first_import| BrakeInput {
             first_import,
             in_scope,
-            baseline: 100,
+            baseline: 1000,
             compare_population: true,
             ..BrakeInput::default()
         };
-        assert!(!assess(&policy, drop(80, false)).tripped);
-        assert!(assess(&policy, drop(79, false)).tripped);
+        assert!(!assess(&policy, drop(800, false)).tripped);
+        assert!(assess(&policy, drop(799, false)).tripped);
         assert!(!assess(&policy, drop(10, true)).tripped);
+        // A small org: 10 → 7 is 30 %, but only 3 people.
+        let small = BrakeInput {
+            in_scope: 7,
+            baseline: 10,
+            ..drop(0, false)
+        };
+        assert!(!assess(&policy, small).tripped);
         let unchecked = BrakeInput {
             compare_population: false,
             ..drop(10, false)

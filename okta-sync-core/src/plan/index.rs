@@ -40,12 +40,14 @@ impl StateIndex {
                 index.add_holder(identity, id);
             }
         }
-        for (mapping, links) in &state.links {
-            let owners = index.owners.entry(mapping.clone()).or_default();
-            for (okta_id, link) in links {
-                if !link.target_id.is_empty() {
-                    owners.insert(link.target_id.clone(), okta_id.clone());
-                }
+        for (mapping, links) in state.links.iter().filter(|(_, l)| !l.is_empty()) {
+            let owners: FxHashMap<String, String> = links
+                .iter()
+                .filter(|(_, link)| !link.target_id.is_empty())
+                .map(|(okta_id, link)| (link.target_id.clone(), okta_id.clone()))
+                .collect();
+            if !owners.is_empty() {
+                index.owners.insert(mapping.clone(), owners);
             }
             index.links.insert(mapping.clone(), links.len());
         }
@@ -100,11 +102,17 @@ impl StateIndex {
                     owners.insert(link.target_id.clone(), okta_id.clone());
                 }
             }
+            if owners.is_empty() {
+                self.owners.remove(mapping);
+            }
             let count = self.links.entry(mapping.clone()).or_insert(0);
             match (old.is_some(), link.is_some()) {
                 (false, true) => *count += 1,
                 (true, false) => *count -= 1,
                 _ => {}
+            }
+            if *count == 0 {
+                self.links.remove(mapping);
             }
         }
     }

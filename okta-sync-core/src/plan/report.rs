@@ -211,6 +211,20 @@ impl Report {
         let _ = writeln!(out, "  unchanged: {unchanged}");
         if !self.manual.is_empty() {
             let _ = writeln!(out, "  manual actions for an admin: {}", self.manual.len());
+            for action in self.manual.iter().take(5) {
+                let what = match &action.kind {
+                    ActionKind::Manual { intended, .. } => intended.name(),
+                    other => other.name(),
+                };
+                let _ = writeln!(
+                    out,
+                    "    {what} {} ({}): {}",
+                    action.okta_id, action.mapping, action.reason
+                );
+            }
+            if self.manual.len() > 5 {
+                let _ = writeln!(out, "    ... and {} more", self.manual.len() - 5);
+            }
         }
         if !self.conflicts.is_empty() {
             let _ = writeln!(out, "  conflicts to resolve: {}", self.conflicts.len());

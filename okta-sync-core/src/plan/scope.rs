@@ -213,7 +213,7 @@ pub(crate) fn record_desired(
         .checks
         .iter()
         .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.filter, c.reason))
+        .map(|c| c.reason.clone())
         .collect::<Vec<_>>()
         .join("; ");
     Desired::Inactive(Cause::LeftScope { detail })

@@ -38,7 +38,32 @@ pub struct Link {
     #[serde(default)]
     pub role: Option<String>,
     /// Fingerprint of the mapped values last written, to skip unchanged users cheaply.
+    /// Serialized as 16 hex digits: JSON numbers above 2^53 lose precision in JavaScript.
+    #[serde(with = "fingerprint_hex")]
     pub fingerprint: u64,
+}
+
+/// Writes a fingerprint as hex text; reads hex text or a plain number.
+mod fingerprint_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(fp: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{fp:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Hex(String),
+            Number(u64),
+        }
+        match Text::deserialize(d)? {
+            Text::Number(n) => Ok(n),
+            Text::Hex(h) => u64::from_str_radix(&h, 16)
+                .map_err(|e| D::Error::custom(format!("fingerprint {h:?} is not hex: {e}"))),
+        }
+    }
 }
 
 /// What is remembered of one Okta user.
@@ -144,6 +169,10 @@ impl SyncState {
                 }
                 None => {
                     links.remove(user);
+                    // Keep the state equal to what a store loads back: no empty mappings.
+                    if links.is_empty() {
+                        self.links.remove(mapping);
+                    }
                 }
             }
         }
