@@ -48,7 +48,7 @@ impl SyncEngine {
             None => match &config.target {
                 TargetConfig::Local { path } => Arc::new(LocalTarget::open(path)?),
                 TargetConfig::Assetpanda(ap) => {
-                    Arc::new(AssetPandaTarget::connect(ap, secrets).await?)
+                    Arc::new(AssetPandaTarget::connect(ap, secrets)?)
                 }
             },
         };

@@ -6,7 +6,7 @@
 //! safety brake trips without a matching approval), and commit the new state only after the
 //! apply finished. Dry run is the same path with writes switched off and no commit.
 
-// mod build; (waits for the Okta source and targets)
+mod build;
 mod mode;
 mod offline;
 mod progress;
@@ -21,7 +21,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, info_span, warn};
 
-// pub use build::EngineOptions;
+pub use build::EngineOptions;
 pub use mode::{LOG_RETENTION_DAYS, SyncMode};
 pub use offline::{OfflineInput, plan_offline};
 pub use progress::{NoProgress, Phase, ProgressEvent, ProgressSink};
