@@ -124,6 +124,7 @@ pub async fn run_local(root: &Path, out_dir: &Path, users: usize) -> Result<Outc
 }
 
 fn print_outcome(outcome: &RunOutcome) {
+    println!("{}", outcome.plan.summary());
     println!("{}", outcome.report.summary());
 }
 

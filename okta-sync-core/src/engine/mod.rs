@@ -141,15 +141,21 @@ impl SyncEngine {
         let state = self.state.load()?;
         self.phase_end(Phase::LoadState, started);
 
-        let mut decision = mode::decide(mode, &state, self.config.reconcile_every_days, Utc::now());
+        let mut decision = mode::before_read(mode, &state);
         let mut snapshot = self.read(&state, decision.full).await?;
-        if !decision.full && snapshot.log_cursor_expired {
-            decision = mode::ModeDecision {
-                full: true,
-                reason: "Okta rejected the stored System Log cursor: full reconcile".into(),
-                deletions_maybe_missed: true,
-            };
-            snapshot = self.read(&state, true).await?;
+        if !decision.full {
+            let okta_now = snapshot.server_time.unwrap_or_else(Utc::now);
+            if let Some(full) = mode::after_delta_read(
+                mode,
+                &state,
+                self.config.reconcile_every_days,
+                okta_now,
+                snapshot.log_cursor_expired,
+            ) {
+                tracing::info!(reason = %full.reason, "switching to a full reconcile");
+                decision = full;
+                snapshot = self.read(&state, true).await?;
+            }
         }
         if decision.deletions_maybe_missed {
             self.warn(

@@ -34,15 +34,10 @@ pub(crate) struct ModeDecision {
     pub deletions_maybe_missed: bool,
 }
 
-/// Decides the read mode before reading. `now` is only used to judge the age of stored
-/// Okta timestamps (both sides of the comparison are then wall-clock estimates); the
-/// watermark itself always comes from Okta.
-pub(crate) fn decide(
-    requested: SyncMode,
-    state: &SyncState,
-    reconcile_every_days: u32,
-    now: DateTime<Utc>,
-) -> ModeDecision {
+/// Decides what can be decided before reading: a first run, an explicit full request, or
+/// a state without a System Log cursor is a full reconcile; anything else starts as a
+/// delta and is re-examined against Okta's clock by [`after_delta_read`].
+pub(crate) fn before_read(requested: SyncMode, state: &SyncState) -> ModeDecision {
     let full = |reason: &str, missed: bool| ModeDecision {
         full: true,
         reason: reason.to_string(),
@@ -54,27 +49,50 @@ pub(crate) fn decide(
     if requested == SyncMode::Full {
         return full("full reconcile requested", false);
     }
-    let cursor_age = state.log_cursor_at.map(|at| now - at);
-    if state.log_cursor.is_none() || cursor_age.is_some_and(|a| a > Duration::days(LOG_RETENTION_DAYS))
-    {
+    if state.log_cursor.is_none() {
         return full(
-            "the System Log cursor is missing or older than Okta's 90-day retention: \
-             full reconcile; deletions in Okta during that gap cannot be seen",
+            "no System Log cursor is stored: full reconcile; deletions since the last run \
+             cannot be seen",
             true,
         );
-    }
-    if requested == SyncMode::Auto
-        && state
-            .last_full_sync
-            .is_some_and(|at| now - at > Duration::days(i64::from(reconcile_every_days)))
-    {
-        return full("periodic full reconcile", false);
     }
     ModeDecision {
         full: false,
         reason: "delta since the last successful run".to_string(),
         deletions_maybe_missed: false,
     }
+}
+
+/// After a delta read, with Okta's clock (`okta_now`, from the read's `Date` header) in
+/// hand: a cursor older than Okta's 90-day retention or rejected by Okta means deletions
+/// were lost, and `auto` runs a periodic full reconcile every `reconcile_every_days`.
+/// Returns the decision to switch to a full reconcile, or `None` to keep the delta.
+/// Both comparisons use Okta's clock on both sides, never the local one.
+pub(crate) fn after_delta_read(
+    requested: SyncMode,
+    state: &SyncState,
+    reconcile_every_days: u32,
+    okta_now: DateTime<Utc>,
+    cursor_rejected: bool,
+) -> Option<ModeDecision> {
+    let cursor_age = state.log_cursor_at.map(|at| okta_now - at);
+    if cursor_rejected || cursor_age.is_some_and(|a| a > Duration::days(LOG_RETENTION_DAYS)) {
+        return Some(ModeDecision {
+            full: true,
+            reason: "the System Log cursor is older than Okta's 90-day retention or was \
+                     rejected: full reconcile; deletions in that gap cannot be seen"
+                .to_string(),
+            deletions_maybe_missed: true,
+        });
+    }
+    let reconcile_due = state
+        .last_full_sync
+        .is_some_and(|at| okta_now - at > Duration::days(i64::from(reconcile_every_days)));
+    (requested == SyncMode::Auto && reconcile_due).then(|| ModeDecision {
+        full: true,
+        reason: format!("periodic full reconcile (every {reconcile_every_days} days)"),
+        deletions_maybe_missed: false,
+    })
 }
 
 #[cfg(test)]
@@ -97,29 +115,51 @@ mod tests {
 
     #[test]
     fn first_run_is_full_whatever_was_asked() {
-        let d = decide(SyncMode::Delta, &SyncState::default(), 7, ts("2026-06-02T00:00:00Z"));
+        let d = before_read(SyncMode::Delta, &SyncState::default());
         assert!(d.full);
         assert!(!d.deletions_maybe_missed);
     }
 
     #[test]
     fn recent_state_gives_delta() {
-        let d = decide(SyncMode::Auto, &synced_state(), 7, ts("2026-06-02T00:00:00Z"));
-        assert!(!d.full, "{}", d.reason);
+        let state = synced_state();
+        assert!(!before_read(SyncMode::Auto, &state).full);
+        assert_eq!(
+            after_delta_read(SyncMode::Auto, &state, 7, ts("2026-06-02T00:00:00Z"), false),
+            None
+        );
     }
 
     #[test]
     fn auto_reconciles_after_the_configured_days_but_delta_does_not() {
         let now = ts("2026-06-07T00:00:01Z"); // 8 days after the last full sync
-        assert!(decide(SyncMode::Auto, &synced_state(), 7, now).full);
-        assert!(!decide(SyncMode::Delta, &synced_state(), 7, now).full);
+        let state = synced_state();
+        assert!(after_delta_read(SyncMode::Auto, &state, 7, now, false).is_some());
+        assert_eq!(after_delta_read(SyncMode::Delta, &state, 7, now, false), None);
     }
 
     #[test]
     fn a_cursor_past_retention_forces_full_and_warns() {
         let now = ts("2026-09-01T00:00:00Z"); // 92 days after the cursor was stored
-        let d = decide(SyncMode::Delta, &synced_state(), 365, now);
+        let d = after_delta_read(SyncMode::Delta, &synced_state(), 365, now, false).unwrap();
         assert!(d.full);
         assert!(d.deletions_maybe_missed);
+        let day_89 = ts("2026-08-29T00:00:00Z");
+        assert_eq!(after_delta_read(SyncMode::Delta, &synced_state(), 365, day_89, false), None);
+    }
+
+    #[test]
+    fn a_rejected_cursor_forces_full_and_warns() {
+        let d = after_delta_read(SyncMode::Delta, &synced_state(), 7, ts("2026-06-02T00:00:00Z"), true)
+            .unwrap();
+        assert!(d.deletions_maybe_missed);
+    }
+
+    #[test]
+    fn a_missing_cursor_is_full_and_warns() {
+        let mut state = synced_state();
+        state.log_cursor = None;
+        let d = before_read(SyncMode::Delta, &state);
+        assert!(d.full && d.deletions_maybe_missed);
     }
 }
