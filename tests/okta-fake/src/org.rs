@@ -184,7 +184,7 @@ impl std::error::Error for FakeError {}
 /// A whole org.
 #[derive(Debug, Clone)]
 pub struct FakeOrg {
-    pub(crate) users: BTreeMap<String, FakeUser>,
+    pub(crate) users: BTreeMap<String, Box<FakeUser>>,
     pub(crate) groups: BTreeMap<String, FakeGroup>,
     pub(crate) log: Vec<FakeEvent>,
     pub(crate) departments: Vec<String>,
@@ -256,7 +256,7 @@ impl FakeOrg {
 
     /// A user, if Okta still has it.
     pub fn user(&self, id: &str) -> Option<&FakeUser> {
-        self.users.get(id)
+        self.users.get(id).map(|u| &**u)
     }
 
     /// Ids of the users with `status`, in listing order.
@@ -292,6 +292,15 @@ impl FakeOrg {
             Some(g) if g.everyone => self.users.keys().cloned().collect(),
             Some(g) => g.members.iter().cloned().collect(),
             None => Vec::new(),
+        }
+    }
+
+    /// Number of members of a group.
+    pub fn member_count(&self, group_id: &str) -> usize {
+        match self.groups.get(group_id) {
+            Some(g) if g.everyone => self.users.len(),
+            Some(g) => g.members.len(),
+            None => 0,
         }
     }
 
@@ -395,6 +404,7 @@ impl FakeOrg {
     fn user_mut(&mut self, id: &str) -> Result<&mut FakeUser, FakeError> {
         self.users
             .get_mut(id)
+            .map(|u| &mut **u)
             .ok_or_else(|| FakeError::NotFound(id.to_string()))
     }
 
@@ -476,7 +486,7 @@ impl FakeOrg {
         let id = self.new_id("00u");
         self.users.insert(
             id.clone(),
-            FakeUser {
+            Box::new(FakeUser {
                 id: id.clone(),
                 status: if activate {
                     UserStatus::Active
@@ -492,7 +502,7 @@ impl FakeOrg {
                 provider: "OKTA",
                 generated: None,
                 profile,
-            },
+            }),
         );
         self.log_user_event(now, "user.lifecycle.create", &id);
         if activate {
