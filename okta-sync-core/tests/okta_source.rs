@@ -330,6 +330,32 @@ async fn transient_failures_and_cut_off_bodies() {
 }
 
 #[tokio::test]
+async fn a_request_that_times_out_is_retried() {
+    let fake = start(300).await;
+    let mut settings = config(&fake.okta.url());
+    settings.timeout_seconds = 1;
+    let source = OktaSource::with_token_and_tuning(
+        &settings,
+        SecretString::from(fake.okta.token()),
+        tuning(),
+    )
+    .unwrap();
+    fake.okta.inject(Fault::on_page(
+        "/api/v1/users",
+        2,
+        FaultKind::Delay { millis: 1500 },
+    ));
+    let snapshot = source
+        .read(&scope(ReadRequest::Full, &[]), &Recorder::default())
+        .await
+        .unwrap();
+    assert!(snapshot.users_complete, "{:?}", snapshot.gaps);
+    assert_eq!(snapshot.users.len(), 300);
+    let user_requests = snapshot.stats.requests - 1; // less the System Log poll
+    assert_eq!(user_requests, 3, "page 1, page 2 timed out, page 2 again");
+}
+
+#[tokio::test]
 async fn a_user_removed_from_a_group_and_a_user_deleted_are_seen_by_the_next_delta() {
     let fake = start(2000).await;
     let groups = ["Asset Managers", "Okta Administrators"];
