@@ -267,6 +267,29 @@ async fn a_repeated_cursor_stops_the_listing_with_a_gap() {
 }
 
 #[tokio::test]
+async fn a_listing_longer_than_the_page_bound_is_stopped_not_taken_as_complete() {
+    let fake = start(1000).await;
+    let tuning = Tuning {
+        max_pages: 3,
+        ..tuning()
+    };
+    let source = OktaSource::with_token_and_tuning(
+        &config(&fake.okta.url()),
+        SecretString::from(fake.okta.token()),
+        tuning,
+    )
+    .unwrap();
+    let snapshot = source
+        .read(&scope(ReadRequest::Full, &[]), &Recorder::default())
+        .await
+        .unwrap();
+    assert!(!snapshot.users_complete);
+    assert_eq!(snapshot.users.len(), 600);
+    let gap = snapshot.gaps.iter().find(|g| g.listing == "users").unwrap();
+    assert!(gap.reason.contains("after 3 pages"), "{}", gap.reason);
+}
+
+#[tokio::test]
 async fn a_401_mid_listing_leaves_the_listing_incomplete() {
     let fake = start(1000).await;
     fake.okta.inject(Fault::on_page(
