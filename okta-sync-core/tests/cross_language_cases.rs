@@ -41,7 +41,10 @@ fn case_files() -> Vec<PathBuf> {
 #[test]
 fn every_cross_language_case_plans_as_expected() {
     let files = case_files();
-    assert!(files.len() >= 3, "expected the shared cases, found {files:?}");
+    assert!(
+        files.len() >= 3,
+        "expected the shared cases, found {files:?}"
+    );
     let mut failures = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
