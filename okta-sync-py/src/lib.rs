@@ -1,0 +1,20 @@
+//! `okta_sync._native`: the compiled half of the `okta_sync` Python package.
+//!
+//! Everything here converts and forwards; the logic lives in `okta-sync-core`. The
+//! hand-written `python/okta_sync/__init__.py` re-exports this module with docstrings, and
+//! `_native.pyi` describes it (checked against the built module by `mypy.stubtest`).
+
+mod errors;
+mod logging;
+mod runtime;
+
+use pyo3::prelude::*;
+
+/// The native module. Its name must match `module-name` in `pyproject.toml`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install(m.py())?;
+    errors::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The package's one Tokio runtime, and the two ways Python waits on it.
+//!
+//! * [`block_on`] serves the blocking API: it releases the GIL while the core works, and
+//!   wakes every few hundred milliseconds to let Python deliver Ctrl-C.
+//! * [`awaitable`] serves the asyncio API: it hands the future to
+//!   `pyo3_async_runtimes` over a runtime we own, instead of that crate's global one.
+//!
+//! Why own it: a child created by `fork()` (multiprocessing's default start method on
+//! Linux) inherits the runtime *object* but none of its worker threads, so anything spawned
+//! on it would wait forever. Every access compares the process id with the one that built
+//! the runtime and builds a new one in a child. The parent's copy is leaked on purpose:
+//! dropping it would wait for threads that do not exist in the child.
+//!
+//! Both paths catch panics, so a bug in okta-sync raises `OktaSyncError` (code `INTERNAL`)
+//! instead of killing the interpreter.
+
+use std::cell::OnceCell;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::{Pin, pin};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::FutureExt;
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
+use tokio::runtime::Runtime;
+
+use crate::errors::{panic_to_py_err, plain_error, to_py_err};
+
+/// How often a blocking call wakes up to check for Ctrl-C.
+const SIGNAL_POLL: Duration = Duration::from_millis(200);
+
+/// The runtime and the process that built it.
+struct Owned {
+    pid: u32,
+    runtime: &'static Runtime,
+}
+
+static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
+
+/// The runtime of this process, built on first use and rebuilt after a fork.
+pub fn runtime() -> PyResult<&'static Runtime> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(owned) = slot.as_ref().filter(|o| o.pid == pid) {
+        return Ok(owned.runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("okta-sync")
+        .build()
+        .map_err(|e| plain_error("RUNTIME", format!("cannot start okta-sync's async runtime: {e}")))?;
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    *slot = Some(Owned { pid, runtime });
+    Ok(runtime)
+}
+
+/// Runs `fut` to completion with the GIL released, for the blocking API.
+///
+/// Fails with an actionable message when called from one of the runtime's own threads (a
+/// blocking call made from inside a Python target or progress callback), which would
+/// otherwise deadlock.
+pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = okta_sync_core::Result<T>> + Send,
+    T: Send,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(plain_error(
+            "REENTRANT_CALL",
+            "a blocking okta-sync call was made from inside okta-sync (a target or progress \
+             callback); use the async API (`await engine.plan_async()`) there instead"
+                .to_string(),
+        ));
+    }
+    let runtime = runtime()?;
+    let outcome = py.detach(|| -> PyResult<_> {
+        let mut fut = pin!(AssertUnwindSafe(fut).catch_unwind());
+        loop {
+            match runtime.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut fut).await }) {
+                Ok(done) => return Ok(done),
+                Err(_elapsed) => Python::attach(|py| py.check_signals())?,
+            }
+        }
+    });
+    match outcome? {
+        Ok(result) => result.map_err(to_py_err),
+        Err(payload) => Err(panic_to_py_err(payload)),
+    }
+}
+
+/// Wraps `fut` as an asyncio awaitable, for the async API. Must be called with a running
+/// event loop (from a coroutine), as asyncio itself requires.
+pub fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    runtime()?;
+    pyo3_async_runtimes::generic::future_into_py::<OwnedRuntime, _, T>(py, async move {
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(result) => result,
+            Err(payload) => Err(panic_to_py_err(payload)),
+        }
+    })
+}
+
+/// Maps a core result into a Python one, for futures passed to [`awaitable`].
+pub fn core<T>(result: okta_sync_core::Result<T>) -> PyResult<T> {
+    result.map_err(to_py_err)
+}
+
+/// The event loop of the asyncio call currently being served, if any. A Python target uses
+/// it to await coroutines on the caller's loop.
+pub fn current_locals() -> Option<TaskLocals> {
+    OwnedRuntime::get_task_locals()
+}
+
+tokio::task_local! {
+    static TASK_LOCALS: OnceCell<TaskLocals>;
+}
+
+/// `pyo3_async_runtimes`' view of [`runtime`].
+struct OwnedRuntime;
+
+impl GenericRuntime for OwnedRuntime {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        spawn_runtime().spawn(fut)
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_runtime().spawn_blocking(f)
+    }
+}
+
+impl ContextExt for OwnedRuntime {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = OnceCell::from(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|cell| cell.get().cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// The runtime for `pyo3_async_runtimes`' spawn hooks, which cannot return an error.
+/// [`awaitable`] builds the runtime first, so this only fails if the OS refuses threads.
+fn spawn_runtime() -> &'static Runtime {
+    match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("okta-sync runtime unavailable: {err}"),
+    }
+}
