@@ -27,7 +27,7 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
 use tokio::runtime::Runtime;
 
-use crate::errors::{panic_to_py_err, plain_error, to_py_err};
+use crate::errors::{panic_to_py_err, plain_error};
 
 /// How often a blocking call wakes up to check for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(200);
@@ -64,7 +64,7 @@ pub fn runtime() -> PyResult<&'static Runtime> {
 /// otherwise deadlock.
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = okta_sync_core::Result<T>> + Send,
+    F: Future<Output = PyResult<T>> + Send,
     T: Send,
 {
     if tokio::runtime::Handle::try_current().is_ok() {
@@ -86,7 +86,7 @@ where
         }
     });
     match outcome? {
-        Ok(result) => result.map_err(to_py_err),
+        Ok(result) => result,
         Err(payload) => Err(panic_to_py_err(payload)),
     }
 }
@@ -105,11 +105,6 @@ where
             Err(payload) => Err(panic_to_py_err(payload)),
         }
     })
-}
-
-/// Maps a core result into a Python one, for futures passed to [`awaitable`].
-pub fn core<T>(result: okta_sync_core::Result<T>) -> PyResult<T> {
-    result.map_err(to_py_err)
 }
 
 /// The event loop of the asyncio call currently being served, if any. A Python target uses

@@ -1,0 +1,196 @@
+//! `SyncEngine`: the core engine behind a handle, each operation as a blocking call (GIL
+//! released) and as an `*_async` awaitable twin.
+
+use std::sync::Arc;
+
+use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
+use okta_sync_core::plan::Approval;
+use pyo3::prelude::*;
+
+use crate::callbacks::{PyProgress, PySecrets, Raised};
+use crate::convert::{config_from_py, from_json, from_py, to_py};
+use crate::errors::{guard, plain_error};
+use crate::plan::PyPlan;
+use crate::report::{PyReport, PyRunOutcome};
+use crate::runtime::{awaitable, block_on};
+use crate::target::PyTarget;
+
+/// Runs syncs for one configuration. See the package docs for the target protocol.
+#[pyclass(module = "okta_sync", name = "SyncEngine", frozen)]
+#[derive(Debug)]
+pub struct PySyncEngine {
+    inner: Arc<SyncEngine>,
+    raised: Arc<Raised>,
+    /// The process that built the engine: its HTTP connections belong to that process.
+    pid: u32,
+}
+
+#[pymethods]
+impl PySyncEngine {
+    #[new]
+    #[pyo3(signature = (config, *, secrets = None, target = None, progress = None))]
+    fn new(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        secrets: Option<Bound<'_, PyAny>>,
+        target: Option<Bound<'_, PyAny>>,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let config = guard(|| config_from_py(config))?;
+        let raised = Arc::new(Raised::default());
+        let mut options = EngineOptions {
+            secrets: secrets.map(|s| Arc::new(PySecrets(s.unbind())) as _),
+            progress: progress.map(|p| Arc::new(PyProgress(p.unbind())) as _),
+            ..EngineOptions::default()
+        };
+        if let Some(target) = target {
+            options.target = Some(Arc::new(PyTarget::new(py, target, raised.clone())?));
+        }
+        crate::logging::refresh();
+        let built = block_on(py, async {
+            SyncEngine::from_config(config, options).await.map_err(|e| raised.to_py_err(e))
+        })?;
+        Ok(Self { inner: Arc::new(built), raised, pid: std::process::id() })
+    }
+
+    /// The configuration, with defaults filled in, as a dict.
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.inner.config())
+    }
+
+    /// Checks both connections, as Asset Panda's "Test and save connection" does.
+    fn check_connections<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (engine, raised) = self.handle()?;
+        let report = block_on(py, async move { engine.check_connections().await.map_err(|e| raised.to_py_err(e)) })?;
+        to_py(py, &report)
+    }
+
+    /// Awaitable twin of `check_connections()`.
+    fn check_connections_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (engine, raised) = self.handle()?;
+        awaitable(py, async move {
+            let report = engine.check_connections().await.map_err(|e| raised.to_py_err(e))?;
+            Python::attach(|py| to_py(py, &report).map(Bound::unbind))
+        })
+    }
+
+    /// Reads Okta and the target and builds a plan; writes nothing.
+    #[pyo3(signature = (mode = "auto"))]
+    fn plan(&self, py: Python<'_>, mode: &str) -> PyResult<PyPlan> {
+        let (engine, raised) = self.handle()?;
+        let mode = parse_mode(mode)?;
+        let plan = block_on(py, async move { engine.plan(mode).await.map_err(|e| raised.to_py_err(e)) })?;
+        Ok(PyPlan { inner: Arc::new(plan) })
+    }
+
+    /// Awaitable twin of `plan()`.
+    #[pyo3(signature = (mode = "auto"))]
+    fn plan_async<'py>(&self, py: Python<'py>, mode: &str) -> PyResult<Bound<'py, PyAny>> {
+        let (engine, raised) = self.handle()?;
+        let mode = parse_mode(mode)?;
+        awaitable(py, async move {
+            let plan = engine.plan(mode).await.map_err(|e| raised.to_py_err(e))?;
+            Ok(PyPlan { inner: Arc::new(plan) })
+        })
+    }
+
+    /// Applies a plan; refused with `SafetyBrakeTripped` when its brake tripped and
+    /// `approval` does not name its hash. The sync state moves only after the writes.
+    #[pyo3(signature = (plan, approval = None))]
+    fn apply(&self, py: Python<'_>, plan: &PyPlan, approval: Option<Bound<'_, PyAny>>) -> PyResult<PyReport> {
+        let (engine, raised) = self.handle()?;
+        let approval = parse_approval(approval.as_ref())?;
+        let plan = plan.inner.clone();
+        let report = block_on(py, async move { engine.apply(&plan, approval).await.map_err(|e| raised.to_py_err(e)) })?;
+        Ok(PyReport::from(report))
+    }
+
+    /// Awaitable twin of `apply()`.
+    #[pyo3(signature = (plan, approval = None))]
+    fn apply_async<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &PyPlan,
+        approval: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (engine, raised) = self.handle()?;
+        let approval = parse_approval(approval.as_ref())?;
+        let plan = plan.inner.clone();
+        awaitable(py, async move {
+            let report = engine.apply(&plan, approval).await.map_err(|e| raised.to_py_err(e))?;
+            Ok(PyReport::from(report))
+        })
+    }
+
+    /// Plans and applies in one call. With `dry_run=True` nothing is written and the
+    /// state does not move, but plan and report are what a real run would produce.
+    #[pyo3(signature = (*, dry_run = false, mode = "auto", approval = None))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        dry_run: bool,
+        mode: &str,
+        approval: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<PyRunOutcome> {
+        let (engine, raised) = self.handle()?;
+        let options = run_options(dry_run, mode, approval.as_ref())?;
+        let outcome = block_on(py, async move { engine.run(options).await.map_err(|e| raised.to_py_err(e)) })?;
+        Ok(PyRunOutcome::from(outcome))
+    }
+
+    /// Awaitable twin of `run()`.
+    #[pyo3(signature = (*, dry_run = false, mode = "auto", approval = None))]
+    fn run_async<'py>(
+        &self,
+        py: Python<'py>,
+        dry_run: bool,
+        mode: &str,
+        approval: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (engine, raised) = self.handle()?;
+        let options = run_options(dry_run, mode, approval.as_ref())?;
+        awaitable(py, async move {
+            let outcome = engine.run(options).await.map_err(|e| raised.to_py_err(e))?;
+            Ok(PyRunOutcome::from(outcome))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<SyncEngine {:?}>", self.inner)
+    }
+}
+
+impl PySyncEngine {
+    /// The engine and its callback record, after checking this is the process that built
+    /// it (a forked child shares the parent's sockets and must build its own engine).
+    fn handle(&self) -> PyResult<(Arc<SyncEngine>, Arc<Raised>)> {
+        if std::process::id() != self.pid {
+            return Err(plain_error(
+                "FORKED",
+                "this SyncEngine was built in the parent process before fork(); build a new \
+                 SyncEngine in the child process (or use the 'spawn' multiprocessing start method)"
+                    .to_string(),
+            ));
+        }
+        crate::logging::refresh();
+        Ok((self.inner.clone(), self.raised.clone()))
+    }
+}
+
+fn parse_mode(mode: &str) -> PyResult<SyncMode> {
+    guard(|| from_json(serde_json::Value::String(mode.to_string()), "mode"))
+}
+
+/// An approval as a plan hash string, or as a dict in the core's approval shape.
+fn parse_approval(approval: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
+    let Some(approval) = approval else { return Ok(None) };
+    guard(|| match approval.extract::<String>() {
+        Ok(hash) => Ok(Some(Approval::for_hash(hash))),
+        Err(_) => from_py(approval, "approval").map(Some),
+    })
+}
+
+fn run_options(dry_run: bool, mode: &str, approval: Option<&Bound<'_, PyAny>>) -> PyResult<RunOptions> {
+    Ok(RunOptions { mode: parse_mode(mode)?, dry_run, approval: parse_approval(approval)? })
+}
