@@ -4,8 +4,10 @@
 //! hand-written `python/okta_sync/__init__.py` re-exports this module with docstrings, and
 //! `_native.pyi` describes it (checked against the built module by `mypy.stubtest`).
 
+mod convert;
 mod errors;
 mod logging;
+mod pure;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -15,6 +17,11 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(m.py())?;
     errors::register(m)?;
+    m.add_function(wrap_pyfunction!(pure::validate_config, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::load_config, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::config_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::map_user, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::explain, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -40,6 +40,12 @@ pub fn load_config<'py>(py: Python<'py>, config: &Bound<'py, PyAny>) -> PyResult
     to_py(py, &loaded)
 }
 
+/// The JSON Schema of the configuration, for editors and settings screens.
+#[pyfunction]
+pub fn config_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &okta_sync_core::config::json_schema())
+}
+
 /// Maps one Okta user with a mapping's field map.
 ///
 /// Args:

@@ -59,13 +59,13 @@ okta:
   org_url: https://acme.okta.com
   token: { env: OKTA_API_TOKEN }
 target: { kind: local, path: assets.db }
-unique_identifier: okta_id
+unique_identifier: email
 mappings:
   - kind: record
     name: people
     collection: People
     fields:
-      - { target: Okta ID, source: id }
+      - { target: Email, source: profile.email }
 """
     (tmp_path / "c.yaml").write_text(yaml_text)
     from_yaml = okta_sync.load_config(tmp_path / "c.yaml")  # os.PathLike
@@ -79,7 +79,7 @@ mappings:
     assert from_yaml["mappings"][0]["okta_id_field"] == "Okta ID"
 
     toml_text = """
-unique_identifier = "okta_id"
+unique_identifier = "email"
 [okta]
 org_url = "https://acme.okta.com"
 token = { env = "OKTA_API_TOKEN" }
@@ -90,7 +90,7 @@ path = "assets.db"
 kind = "record"
 name = "people"
 collection = "People"
-fields = [{ target = "Okta ID", source = "id" }]
+fields = [{ target = "Email", source = "profile.email" }]
 """
     (tmp_path / "c.toml").write_text(toml_text)
     assert okta_sync.load_config(tmp_path / "c.toml") == from_yaml
@@ -163,3 +163,9 @@ def test_explain_uses_the_groups_given(offline_config: dict[str, Any]) -> None:
     assert okta_sync.explain(config, "employees", user, ["Asset Managers"])["admitted"] is True
     assert okta_sync.explain(config, "employees", user, ["Everyone"])["admitted"] is False
     assert okta_sync.explain(config, "employees", user)["admitted"] is False
+
+
+def test_config_schema_describes_the_top_level_keys() -> None:
+    schema = okta_sync.config_schema()
+    assert {"okta", "target", "unique_identifier", "mappings"} <= set(schema["properties"])
+    assert set(schema["required"]) >= {"okta", "target", "unique_identifier", "mappings"}

@@ -12,7 +12,7 @@ Blocking and asyncio
     engine.plan_async()`` is its asyncio twin. One ``SyncEngine`` serves both styles.
 
 Pure functions (no network)
-    ``validate_config``, ``load_config``, ``map_user``, ``explain`` and ``plan_offline``.
+    ``validate_config``, ``load_config``, ``config_schema``, ``map_user``, ``explain`` and ``plan_offline``.
 
 A target written in Python
     Pass ``target=obj`` to ``SyncEngine``; ``obj`` needs ``capabilities()``,
@@ -39,6 +39,7 @@ from okta_sync._native import (
     RunOutcome,
     SyncEngine,
     __version__,
+    config_schema,
     explain,
     load_config,
     map_user,
@@ -86,6 +87,7 @@ __all__ = [
     "TargetError",
     "TransportError",
     "__version__",
+    "config_schema",
     "explain",
     "load_config",
     "map_user",
