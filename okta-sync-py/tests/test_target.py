@@ -186,3 +186,13 @@ def test_a_failing_progress_callback_does_not_stop_the_sync(okta_fake: FakeOkta,
     with pytest.warns(pytest.PytestUnraisableExceptionWarning):
         plan = engine.plan(mode="full")
     assert plan.counts["create_record"] > 0
+
+
+@pytest.mark.asyncio
+async def test_blocking_calls_with_an_async_target_inside_a_coroutine(okta_fake: FakeOkta,
+                                                                      engine_config: dict[str, Any]) -> None:
+    """A service may build the engine and call blocking methods from async code."""
+    target = AsyncMemoryTarget()
+    engine = okta_sync.SyncEngine(engine_config, target=target)
+    outcome = engine.run(mode="full")
+    assert len(target.records) == outcome.plan.counts["create_record"] > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import Any, Awaitable
 
 
@@ -13,10 +14,16 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
 def run_awaitable(awaitable: Awaitable[Any]) -> Any:
     """Runs an awaitable to completion on a private event loop.
 
-    Used when an ``async def`` target method is called during a *blocking* engine call,
-    where no event loop of yours is running.
+    Used when an ``async def`` target method is called during a *blocking* engine call.
+    If that blocking call was made from inside a coroutine, this thread's loop is busy
+    waiting for it, so the awaitable runs on a short-lived thread of its own instead.
     """
-    return asyncio.run(_await(awaitable))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_await(awaitable))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _await(awaitable)).result()
 
 
 def schedule(awaitable: Awaitable[Any], loop: asyncio.AbstractEventLoop) -> None:
