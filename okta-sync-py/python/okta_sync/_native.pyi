@@ -7,15 +7,45 @@ from typing import Any, Literal, Optional, Union
 
 from typing_extensions import TypeAlias
 
+__all__ = [
+    "Action",
+    "ApprovalMismatchError",
+    "CallbackError",
+    "ConfigError",
+    "CredentialError",
+    "DecodeError",
+    "HeldBack",
+    "IncompleteListingError",
+    "OktaApiError",
+    "OktaSyncError",
+    "Plan",
+    "RateLimitError",
+    "Report",
+    "RunOutcome",
+    "SafetyBrakeTripped",
+    "SecretError",
+    "StateError",
+    "SyncEngine",
+    "TargetError",
+    "TransportError",
+    "__version__",
+    "config_schema",
+    "explain",
+    "load_config",
+    "map_user",
+    "plan_offline",
+    "validate_config",
+]
+
 __version__: str
 
-ConfigSource: TypeAlias = Union[Mapping[str, Any], str, os.PathLike[str]]
+_ConfigSource: TypeAlias = Union[Mapping[str, Any], str, os.PathLike[str]]
 """A configuration: a dict, or a path to a YAML, TOML or JSON file."""
-Mode: TypeAlias = Literal["auto", "full", "delta"]
-Approval: TypeAlias = Union[str, Mapping[str, Any]]
+_Mode: TypeAlias = Literal["auto", "full", "delta"]
+_Approval: TypeAlias = Union[str, Mapping[str, Any]]
 """A plan hash (``plan.hash``) or an approval dict in the core's JSON shape."""
-SecretSource: TypeAlias = Union[Mapping[str, str], Callable[[str], Optional[str]]]
-ProgressCallback: TypeAlias = Callable[[dict[str, Any]], Union[None, Awaitable[None]]]
+_SecretSource: TypeAlias = Union[Mapping[str, str], Callable[[str], Optional[str]]]
+_ProgressCallback: TypeAlias = Callable[[dict[str, Any]], Union[None, Awaitable[None]]]
 
 class OktaSyncError(Exception):
     code: str
@@ -79,15 +109,15 @@ class CallbackError(OktaSyncError):
     name: str
     detail: str
 
-def validate_config(config: ConfigSource) -> None: ...
-def load_config(config: ConfigSource) -> dict[str, Any]: ...
+def validate_config(config: _ConfigSource) -> None: ...
+def load_config(config: _ConfigSource) -> dict[str, Any]: ...
 def config_schema() -> dict[str, Any]: ...
-def map_user(config: ConfigSource, mapping: str, user: Mapping[str, Any]) -> dict[str, Any]: ...
+def map_user(config: _ConfigSource, mapping: str, user: Mapping[str, Any]) -> dict[str, Any]: ...
 def explain(
-    config: ConfigSource, mapping: str, user: Mapping[str, Any], groups: Sequence[str] = ...
+    config: _ConfigSource, mapping: str, user: Mapping[str, Any], groups: Sequence[str] = ...
 ) -> dict[str, Any]: ...
 def plan_offline(
-    config: ConfigSource,
+    config: _ConfigSource,
     directory: Mapping[str, Any],
     holdings: Optional[Mapping[str, Any]] = None,
     state: Optional[Mapping[str, Any]] = None,
@@ -164,21 +194,21 @@ class RunOutcome:
 class SyncEngine:
     def __new__(
         cls,
-        config: ConfigSource,
+        config: _ConfigSource,
         *,
-        secrets: Optional[SecretSource] = None,
+        secrets: Optional[_SecretSource] = None,
         target: Optional[object] = None,
-        progress: Optional[ProgressCallback] = None,
+        progress: Optional[_ProgressCallback] = None,
     ) -> SyncEngine: ...
     @property
     def config(self) -> dict[str, Any]: ...
     def check_connections(self) -> dict[str, Any]: ...
     def check_connections_async(self) -> Awaitable[dict[str, Any]]: ...
-    def plan(self, mode: Mode = "auto") -> Plan: ...
-    def plan_async(self, mode: Mode = "auto") -> Awaitable[Plan]: ...
-    def apply(self, plan: Plan, approval: Optional[Approval] = None) -> Report: ...
-    def apply_async(self, plan: Plan, approval: Optional[Approval] = None) -> Awaitable[Report]: ...
-    def run(self, *, dry_run: bool = False, mode: Mode = "auto", approval: Optional[Approval] = None) -> RunOutcome: ...
+    def plan(self, mode: _Mode = "auto") -> Plan: ...
+    def plan_async(self, mode: _Mode = "auto") -> Awaitable[Plan]: ...
+    def apply(self, plan: Plan, approval: Optional[_Approval] = None) -> Report: ...
+    def apply_async(self, plan: Plan, approval: Optional[_Approval] = None) -> Awaitable[Report]: ...
+    def run(self, *, dry_run: bool = False, mode: _Mode = "auto", approval: Optional[_Approval] = None) -> RunOutcome: ...
     def run_async(
-        self, *, dry_run: bool = False, mode: Mode = "auto", approval: Optional[Approval] = None
+        self, *, dry_run: bool = False, mode: _Mode = "auto", approval: Optional[_Approval] = None
     ) -> Awaitable[RunOutcome]: ...
