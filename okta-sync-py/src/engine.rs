@@ -186,7 +186,7 @@ fn parse_mode(mode: &str) -> PyResult<SyncMode> {
 fn parse_approval(approval: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
     let Some(approval) = approval else { return Ok(None) };
     guard(|| match approval.extract::<String>() {
-        Ok(hash) => Ok(Some(Approval::for_hash(hash))),
+        Ok(plan_hash) => Ok(Some(Approval { plan_hash })),
         Err(_) => from_py(approval, "approval").map(Some),
     })
 }
