@@ -81,7 +81,7 @@ def start_okta_fake(*args: str) -> FakeOkta:
 @pytest.fixture
 def okta_fake() -> Iterator[FakeOkta]:
     """A fresh fake org of 40 users per test, so tests can mutate it freely."""
-    fake = start_okta_fake("--users", "40", "--seed", "7", "--group", "Asset Managers=6")
+    fake = start_okta_fake("--users", "40", "--seed", "7")
     try:
         yield fake
     finally:
