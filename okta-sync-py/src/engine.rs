@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
-use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
-use okta_sync_core::plan::Approval;
+use okta_sync_core::engine::{EngineOptions, RunOptions, RunOutcome, SyncEngine, SyncMode};
+use okta_sync_core::plan::{Approval, Plan, Report};
 use pyo3::prelude::*;
 
 use crate::callbacks::{PyProgress, PySecrets, Raised};
 use crate::convert::{config_from_py, from_json, from_py, to_py};
 use crate::errors::{guard, plain_error};
 use crate::plan::PyPlan;
-use crate::report::{PyReport, PyRunOutcome};
+use crate::report::PyReport;
 use crate::runtime::{awaitable, block_on};
 use crate::target::PyTarget;
 
@@ -193,4 +193,37 @@ fn parse_approval(approval: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approv
 
 fn run_options(dry_run: bool, mode: &str, approval: Option<&Bound<'_, PyAny>>) -> PyResult<RunOptions> {
     Ok(RunOptions { mode: parse_mode(mode)?, dry_run, approval: parse_approval(approval)? })
+}
+
+/// The plan a `run()` built and the report of applying it.
+#[pyclass(module = "okta_sync", name = "RunOutcome", frozen)]
+#[derive(Debug)]
+pub struct PyRunOutcome {
+    plan: Arc<Plan>,
+    report: Arc<Report>,
+}
+
+impl From<RunOutcome> for PyRunOutcome {
+    fn from(outcome: RunOutcome) -> Self {
+        Self { plan: Arc::new(outcome.plan), report: Arc::new(outcome.report) }
+    }
+}
+
+#[pymethods]
+impl PyRunOutcome {
+    /// The plan that was applied (or would have been, in a dry run).
+    #[getter]
+    fn plan(&self) -> PyPlan {
+        PyPlan { inner: self.plan.clone() }
+    }
+
+    /// What happened.
+    #[getter]
+    fn report(&self) -> PyReport {
+        PyReport { inner: self.report.clone() }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<RunOutcome plan={} actions={}>", self.plan.hash, self.plan.actions.len())
+    }
 }

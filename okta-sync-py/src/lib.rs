@@ -7,7 +7,9 @@
 mod convert;
 mod errors;
 mod logging;
+mod plan;
 mod pure;
+mod report;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -22,6 +24,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pure::config_schema, m)?)?;
     m.add_function(wrap_pyfunction!(pure::map_user, m)?)?;
     m.add_function(wrap_pyfunction!(pure::explain, m)?)?;
+    m.add_class::<plan::PyPlan>()?;
+    m.add_class::<plan::PyAction>()?;
+    m.add_class::<plan::PyHeldBack>()?;
+    m.add_class::<report::PyReport>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

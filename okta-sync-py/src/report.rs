@@ -2,18 +2,17 @@
 
 use std::sync::Arc;
 
-use okta_sync_core::engine::RunOutcome;
-use okta_sync_core::plan::{Plan, Report};
+use okta_sync_core::plan::Report;
 use pyo3::prelude::*;
 
 use crate::convert::to_py;
-use crate::plan::{PyAction, PyPlan, json_text};
+use crate::plan::{PyAction, json_text};
 
 /// What applying a plan did.
 #[pyclass(module = "okta_sync", name = "Report", frozen)]
 #[derive(Debug)]
 pub struct PyReport {
-    inner: Arc<Report>,
+    pub inner: Arc<Report>,
 }
 
 impl From<Report> for PyReport {
@@ -96,38 +95,5 @@ impl PyReport {
 
     fn __repr__(&self) -> String {
         format!("<Report {}>", self.inner.summary().lines().next().unwrap_or_default())
-    }
-}
-
-/// The plan a `run()` built and the report of applying it.
-#[pyclass(module = "okta_sync", name = "RunOutcome", frozen)]
-#[derive(Debug)]
-pub struct PyRunOutcome {
-    plan: Arc<Plan>,
-    report: Arc<Report>,
-}
-
-impl From<RunOutcome> for PyRunOutcome {
-    fn from(outcome: RunOutcome) -> Self {
-        Self { plan: Arc::new(outcome.plan), report: Arc::new(outcome.report) }
-    }
-}
-
-#[pymethods]
-impl PyRunOutcome {
-    /// The plan that was applied (or would have been, in a dry run).
-    #[getter]
-    fn plan(&self) -> PyPlan {
-        PyPlan { inner: self.plan.clone() }
-    }
-
-    /// What happened.
-    #[getter]
-    fn report(&self) -> PyReport {
-        PyReport { inner: self.report.clone() }
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<RunOutcome plan={} actions={}>", self.plan.hash, self.plan.actions.len())
     }
 }
