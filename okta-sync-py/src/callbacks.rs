@@ -35,6 +35,11 @@ impl Raised {
         }
     }
 
+    /// Forgets what an earlier call kept, at the start of a new engine call.
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    }
+
     /// Converts a core error for Python; a callback failure gets the kept exception as
     /// its `__cause__`.
     pub fn to_py_err(&self, err: Error) -> PyErr {

@@ -174,6 +174,7 @@ impl PySyncEngine {
             ));
         }
         crate::logging::refresh();
+        self.raised.clear();
         Ok((self.inner.clone(), self.raised.clone()))
     }
 }

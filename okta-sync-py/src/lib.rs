@@ -4,13 +4,17 @@
 //! hand-written `python/okta_sync/__init__.py` re-exports this module with docstrings, and
 //! `_native.pyi` describes it (checked against the built module by `mypy.stubtest`).
 
+mod callbacks;
 mod convert;
+mod engine;
 mod errors;
 mod logging;
+mod offline;
 mod plan;
 mod pure;
 mod report;
 mod runtime;
+mod target;
 
 use pyo3::prelude::*;
 
@@ -24,6 +28,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pure::config_schema, m)?)?;
     m.add_function(wrap_pyfunction!(pure::map_user, m)?)?;
     m.add_function(wrap_pyfunction!(pure::explain, m)?)?;
+    m.add_function(wrap_pyfunction!(offline::plan_offline, m)?)?;
+    m.add_class::<engine::PySyncEngine>()?;
+    m.add_class::<engine::PyRunOutcome>()?;
     m.add_class::<plan::PyPlan>()?;
     m.add_class::<plan::PyAction>()?;
     m.add_class::<plan::PyHeldBack>()?;

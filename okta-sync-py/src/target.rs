@@ -85,7 +85,7 @@ impl PyTarget {
 }
 
 /// Builds an argument tuple from serializable values.
-fn args1<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyTuple>> {
+fn args1<'py, T: serde::Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(py, [to_py(py, value)?])
 }
 

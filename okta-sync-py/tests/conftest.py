@@ -87,6 +87,8 @@ def okta_fake() -> Iterator[FakeOkta]:
     finally:
         fake.process.terminate()
         fake.process.wait(timeout=10)
+        if fake.process.stdout is not None:
+            fake.process.stdout.close()
 
 
 RECORD_FIELDS = [

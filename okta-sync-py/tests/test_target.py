@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
 from typing import Any
 
 import pytest
@@ -145,20 +146,38 @@ async def test_async_target_and_progress_on_the_callers_loop(okta_fake: FakeOkta
 
 
 class FailingTarget(MemoryTarget):
-    def write(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        raise RuntimeError("the store is read-only today")
+    def holdings(self, mapping: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("the store is offline today")
 
 
 def test_a_target_exception_becomes_the_cause(okta_fake: FakeOkta, engine_config: dict[str, Any]) -> None:
     engine = okta_sync.SyncEngine(engine_config, target=FailingTarget())
-    plan = engine.plan(mode="full")
     with pytest.raises(okta_sync.CallbackError) as caught:
-        engine.apply(plan)
+        engine.plan(mode="full")
     err = caught.value
     assert err.code == "CALLBACK"
-    assert err.name == "target.write"
-    assert "read-only today" in err.detail
+    assert err.name == "target.holdings"
+    assert "offline today" in err.detail
     assert isinstance(err.__cause__, RuntimeError)
+    assert str(err.__cause__) == "the store is offline today"
+
+
+def test_a_failing_write_is_reported_per_action(okta_fake: FakeOkta, engine_config: dict[str, Any]) -> None:
+    """One failure never stops the others: a raising write() becomes failures in the report."""
+
+    class ReadOnly(MemoryTarget):
+        def write(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            raise PermissionError("the store is read-only today")
+
+    engine = okta_sync.SyncEngine(engine_config, target=ReadOnly())
+    plan = engine.plan(mode="full")
+    report = engine.apply(plan)
+    planned = plan.counts["create_record"]
+    assert report.counts["create_record"] == {"planned": planned, "done": 0, "failed": planned}
+    assert len(report.failures) == planned
+    assert all("read-only today" in f["reason"] for f in report.failures)
+    # Nothing was written, so nothing is remembered: the next plan still creates everyone.
+    assert engine.plan().counts == plan.counts
 
 
 def test_a_bad_return_value_is_named(okta_fake: FakeOkta, engine_config: dict[str, Any]) -> None:
@@ -178,14 +197,17 @@ def test_an_object_without_the_methods_is_refused(engine_config: dict[str, Any])
         okta_sync.SyncEngine(engine_config, target=object())
 
 
-def test_a_failing_progress_callback_does_not_stop_the_sync(okta_fake: FakeOkta, engine_config: dict[str, Any]) -> None:
+def test_a_failing_progress_callback_does_not_stop_the_sync(okta_fake: FakeOkta, engine_config: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     def progress(event: dict[str, Any]) -> None:
         raise ValueError("display broke")
 
+    reported: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: reported.append(info.exc_value))
     engine = okta_sync.SyncEngine(engine_config, progress=progress)
-    with pytest.warns(pytest.PytestUnraisableExceptionWarning):
-        plan = engine.plan(mode="full")
+    plan = engine.plan(mode="full")
     assert plan.counts["create_record"] > 0
+    assert reported and all(isinstance(e, ValueError) for e in reported)
 
 
 @pytest.mark.asyncio

@@ -3,7 +3,7 @@
 
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, final
 
 from typing_extensions import TypeAlias
 
@@ -127,6 +127,7 @@ def plan_offline(
     now: Optional[str] = None,
 ) -> Plan: ...
 
+@final
 class Action:
     @property
     def kind(self) -> str: ...
@@ -144,12 +145,14 @@ class Action:
     def is_destructive(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class HeldBack:
     @property
     def action(self) -> Action: ...
     @property
     def reason(self) -> str: ...
 
+@final
 class Plan:
     @property
     def hash(self) -> str: ...
@@ -180,6 +183,7 @@ class Plan:
     def from_json(cls, text: str) -> Plan: ...
     def __len__(self) -> int: ...
 
+@final
 class Report:
     @property
     def plan_hash(self) -> str: ...
@@ -203,12 +207,14 @@ class Report:
     def to_dict(self) -> dict[str, Any]: ...
     def to_json(self, indent: Optional[int] = None) -> str: ...
 
+@final
 class RunOutcome:
     @property
     def plan(self) -> Plan: ...
     @property
     def report(self) -> Report: ...
 
+@final
 class SyncEngine:
     def __new__(
         cls,
