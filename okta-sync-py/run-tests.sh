@@ -12,7 +12,10 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "$repo/okta-sync-py" pytest pytest-asyncio mypy
+# The same PEP 517 build users get, but with cargo's dev profile: it shares the debug build
+# of the workspace with `cargo test` instead of compiling everything again in release.
+MATURIN_PEP517_ARGS="${MATURIN_PEP517_ARGS:---profile dev}" \
+    "$venv/bin/python" -m pip install --quiet "$repo/okta-sync-py" pytest pytest-asyncio mypy
 
 cargo build --quiet --manifest-path "$repo/Cargo.toml" -p okta-fake
 export OKTA_FAKE_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/okta-fake"

@@ -122,8 +122,12 @@ where
             return Ok(Err(result.unbind()));
         }
         match current_locals() {
-            Some(locals) => Ok(Ok(pyo3_async_runtimes::into_future_with_locals(&locals, result)?)),
-            None => Ok(Err(bridge(py)?.call_method1("run_awaitable", (result,))?.unbind())),
+            Some(locals) => Ok(Ok(pyo3_async_runtimes::into_future_with_locals(
+                &locals, result,
+            )?)),
+            None => Ok(Err(bridge(py)?
+                .call_method1("run_awaitable", (result,))?
+                .unbind())),
         }
     })?;
     match pending {
@@ -134,7 +138,11 @@ where
 
 /// Calls a progress-style callback without waiting for it: an awaitable result is
 /// scheduled on the caller's loop (or run on a private one during blocking calls).
-pub fn call_soon(py: Python<'_>, callback: &Bound<'_, PyAny>, arg: Bound<'_, PyAny>) -> PyResult<()> {
+pub fn call_soon(
+    py: Python<'_>,
+    callback: &Bound<'_, PyAny>,
+    arg: Bound<'_, PyAny>,
+) -> PyResult<()> {
     let result = callback.call1((arg,))?;
     if is_awaitable(&result) {
         match current_locals() {

@@ -33,7 +33,10 @@ pub fn from_json<T: DeserializeOwned>(value: serde_json::Value, what: &str) -> R
 }
 
 /// A core value as plain Python dicts, lists and scalars.
-pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub fn to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(pythonize::pythonize(py, value)?)
 }
 

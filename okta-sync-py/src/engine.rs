@@ -48,9 +48,15 @@ impl PySyncEngine {
         }
         crate::logging::refresh();
         let built = block_on(py, async {
-            SyncEngine::from_config(config, options).await.map_err(|e| raised.to_py_err(e))
+            SyncEngine::from_config(config, options)
+                .await
+                .map_err(|e| raised.to_py_err(e))
         })?;
-        Ok(Self { inner: Arc::new(built), raised, pid: std::process::id() })
+        Ok(Self {
+            inner: Arc::new(built),
+            raised,
+            pid: std::process::id(),
+        })
     }
 
     /// The configuration, with defaults filled in, as a dict.
@@ -62,7 +68,12 @@ impl PySyncEngine {
     /// Checks both connections, as Asset Panda's "Test and save connection" does.
     fn check_connections<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let (engine, raised) = self.handle()?;
-        let report = block_on(py, async move { engine.check_connections().await.map_err(|e| raised.to_py_err(e)) })?;
+        let report = block_on(py, async move {
+            engine
+                .check_connections()
+                .await
+                .map_err(|e| raised.to_py_err(e))
+        })?;
         to_py(py, &report)
     }
 
@@ -70,7 +81,10 @@ impl PySyncEngine {
     fn check_connections_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let (engine, raised) = self.handle()?;
         awaitable(py, async move {
-            let report = engine.check_connections().await.map_err(|e| raised.to_py_err(e))?;
+            let report = engine
+                .check_connections()
+                .await
+                .map_err(|e| raised.to_py_err(e))?;
             Python::attach(|py| to_py(py, &report).map(Bound::unbind))
         })
     }
@@ -80,8 +94,12 @@ impl PySyncEngine {
     fn plan(&self, py: Python<'_>, mode: &str) -> PyResult<PyPlan> {
         let (engine, raised) = self.handle()?;
         let mode = parse_mode(mode)?;
-        let plan = block_on(py, async move { engine.plan(mode).await.map_err(|e| raised.to_py_err(e)) })?;
-        Ok(PyPlan { inner: Arc::new(plan) })
+        let plan = block_on(py, async move {
+            engine.plan(mode).await.map_err(|e| raised.to_py_err(e))
+        })?;
+        Ok(PyPlan {
+            inner: Arc::new(plan),
+        })
     }
 
     /// Awaitable twin of `plan()`.
@@ -91,18 +109,30 @@ impl PySyncEngine {
         let mode = parse_mode(mode)?;
         awaitable(py, async move {
             let plan = engine.plan(mode).await.map_err(|e| raised.to_py_err(e))?;
-            Ok(PyPlan { inner: Arc::new(plan) })
+            Ok(PyPlan {
+                inner: Arc::new(plan),
+            })
         })
     }
 
     /// Applies a plan; refused with `SafetyBrakeTripped` when its brake tripped and
     /// `approval` does not name its hash. The sync state moves only after the writes.
     #[pyo3(signature = (plan, approval = None))]
-    fn apply(&self, py: Python<'_>, plan: &PyPlan, approval: Option<Bound<'_, PyAny>>) -> PyResult<PyReport> {
+    fn apply(
+        &self,
+        py: Python<'_>,
+        plan: &PyPlan,
+        approval: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<PyReport> {
         let (engine, raised) = self.handle()?;
         let approval = parse_approval(approval.as_ref())?;
         let plan = plan.inner.clone();
-        let report = block_on(py, async move { engine.apply(&plan, approval).await.map_err(|e| raised.to_py_err(e)) })?;
+        let report = block_on(py, async move {
+            engine
+                .apply(&plan, approval)
+                .await
+                .map_err(|e| raised.to_py_err(e))
+        })?;
         Ok(PyReport::from(report))
     }
 
@@ -118,7 +148,10 @@ impl PySyncEngine {
         let approval = parse_approval(approval.as_ref())?;
         let plan = plan.inner.clone();
         awaitable(py, async move {
-            let report = engine.apply(&plan, approval).await.map_err(|e| raised.to_py_err(e))?;
+            let report = engine
+                .apply(&plan, approval)
+                .await
+                .map_err(|e| raised.to_py_err(e))?;
             Ok(PyReport::from(report))
         })
     }
@@ -135,7 +168,9 @@ impl PySyncEngine {
     ) -> PyResult<PyRunOutcome> {
         let (engine, raised) = self.handle()?;
         let options = run_options(dry_run, mode, approval.as_ref())?;
-        let outcome = block_on(py, async move { engine.run(options).await.map_err(|e| raised.to_py_err(e)) })?;
+        let outcome = block_on(py, async move {
+            engine.run(options).await.map_err(|e| raised.to_py_err(e))
+        })?;
         Ok(PyRunOutcome::from(outcome))
     }
 
@@ -185,15 +220,25 @@ fn parse_mode(mode: &str) -> PyResult<SyncMode> {
 
 /// An approval as a plan hash string, or as a dict in the core's approval shape.
 fn parse_approval(approval: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Approval>> {
-    let Some(approval) = approval else { return Ok(None) };
+    let Some(approval) = approval else {
+        return Ok(None);
+    };
     guard(|| match approval.extract::<String>() {
         Ok(plan_hash) => Ok(Some(Approval { plan_hash })),
         Err(_) => from_py(approval, "approval").map(Some),
     })
 }
 
-fn run_options(dry_run: bool, mode: &str, approval: Option<&Bound<'_, PyAny>>) -> PyResult<RunOptions> {
-    Ok(RunOptions { mode: parse_mode(mode)?, dry_run, approval: parse_approval(approval)? })
+fn run_options(
+    dry_run: bool,
+    mode: &str,
+    approval: Option<&Bound<'_, PyAny>>,
+) -> PyResult<RunOptions> {
+    Ok(RunOptions {
+        mode: parse_mode(mode)?,
+        dry_run,
+        approval: parse_approval(approval)?,
+    })
 }
 
 /// The plan a `run()` built and the report of applying it.
@@ -206,7 +251,10 @@ pub struct PyRunOutcome {
 
 impl From<RunOutcome> for PyRunOutcome {
     fn from(outcome: RunOutcome) -> Self {
-        Self { plan: Arc::new(outcome.plan), report: Arc::new(outcome.report) }
+        Self {
+            plan: Arc::new(outcome.plan),
+            report: Arc::new(outcome.report),
+        }
     }
 }
 
@@ -215,16 +263,24 @@ impl PyRunOutcome {
     /// The plan that was applied (or would have been, in a dry run).
     #[getter]
     fn plan(&self) -> PyPlan {
-        PyPlan { inner: self.plan.clone() }
+        PyPlan {
+            inner: self.plan.clone(),
+        }
     }
 
     /// What happened.
     #[getter]
     fn report(&self) -> PyReport {
-        PyReport { inner: self.report.clone() }
+        PyReport {
+            inner: self.report.clone(),
+        }
     }
 
     fn __repr__(&self) -> String {
-        format!("<RunOutcome plan={} actions={}>", self.plan.hash, self.plan.actions.len())
+        format!(
+            "<RunOutcome plan={} actions={}>",
+            self.plan.hash,
+            self.plan.actions.len()
+        )
     }
 }

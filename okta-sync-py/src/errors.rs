@@ -109,115 +109,149 @@ pub fn to_py_err(err: Error) -> PyErr {
 }
 
 fn build(py: Python<'_>, err: Error) -> PyResult<PyErr> {
-        let message = err.to_string();
-        let code = err.code();
-        match err {
-            Error::Config { problems } => {
-                let problems: Vec<(String, String)> =
-                    problems.into_iter().map(|p| (p.path, p.message)).collect();
-                raise::<ConfigError>(py, message, code, &[("problems", problems.into_pyobject(py)?.into_any())])
-            }
-            Error::ConfigSyntax { source_name, message: detail } => raise::<ConfigError>(
+    let message = err.to_string();
+    let code = err.code();
+    match err {
+        Error::Config { problems } => {
+            let problems: Vec<(String, String)> =
+                problems.into_iter().map(|p| (p.path, p.message)).collect();
+            raise::<ConfigError>(
                 py,
                 message,
                 code,
-                &[("problems", vec![(source_name, detail)].into_pyobject(py)?.into_any())],
-            ),
-            Error::Decode { what, path, message: detail } => raise::<DecodeError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("what", what), ("path", path), ("detail", detail)])?,
-            ),
-            Error::Okta(api) => raise::<OktaApiError>(py, message, code, &api_attrs(py, api)?),
-            Error::Credential { api, hint } => {
-                let mut fields = api_attrs(py, api)?;
-                fields.push(("hint", hint.into_pyobject(py)?.into_any()));
-                raise::<CredentialError>(py, message, code, &fields)
-            }
-            Error::RateLimited { api, attempts } => {
-                let mut fields = api_attrs(py, api)?;
-                fields.push(("attempts", attempts.into_pyobject(py)?.into_any()));
-                raise::<RateLimitError>(py, message, code, &fields)
-            }
-            Error::Transport { endpoint, attempts, message: detail } => raise::<TransportError>(
-                py,
-                message,
-                code,
-                &[
-                    ("endpoint", endpoint.into_pyobject(py)?.into_any()),
-                    ("attempts", attempts.into_pyobject(py)?.into_any()),
-                    ("detail", detail.into_pyobject(py)?.into_any()),
-                ],
-            ),
-            Error::IncompleteListing { listing, reason } => raise::<IncompleteListingError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("listing", listing), ("reason", reason)])?,
-            ),
-            Error::LogCursorExpired { reason } => raise::<IncompleteListingError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("listing", "log".to_string()), ("reason", reason)])?,
-            ),
-            Error::Target { target, operation, status, message: detail } => raise::<TargetError>(
-                py,
-                message,
-                code,
-                &[
-                    ("target", target.into_pyobject(py)?.into_any()),
-                    ("operation", operation.into_pyobject(py)?.into_any()),
-                    ("status", status.into_pyobject(py)?.into_any()),
-                    ("detail", detail.into_pyobject(py)?.into_any()),
-                ],
-            ),
-            Error::BrakeTripped { plan_hash, reason, counts } => {
-                let counts_dict = PyDict::new(py);
-                counts_dict.set_item("destructive", counts.destructive)?;
-                counts_dict.set_item("managed", counts.managed)?;
-                counts_dict.set_item("in_scope", counts.in_scope)?;
-                counts_dict.set_item("baseline", counts.baseline)?;
-                raise::<SafetyBrakeTripped>(
-                    py,
-                    message,
-                    code,
-                    &[
-                        ("plan_hash", plan_hash.into_pyobject(py)?.into_any()),
-                        ("reason", reason.into_pyobject(py)?.into_any()),
-                        ("counts", counts_dict.into_any()),
-                    ],
-                )
-            }
-            Error::ApprovalMismatch { approved, actual } => raise::<ApprovalMismatchError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("approved", approved), ("actual", actual)])?,
-            ),
-            Error::State { operation, message: detail } => raise::<StateError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("operation", operation), ("detail", detail)])?,
-            ),
-            Error::Secret { name, reason } => raise::<SecretError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("name", name), ("reason", reason)])?,
-            ),
-            Error::Callback { name, message: detail } => raise::<CallbackError>(
-                py,
-                message,
-                code,
-                &attrs(py, [("name", name), ("detail", detail)])?,
-            ),
-            // The core enum is non-exhaustive: a variant added later still arrives with its
-            // code and message, just without its own class yet.
-            _ => raise::<OktaSyncError>(py, message, code, &[]),
+                &[("problems", problems.into_pyobject(py)?.into_any())],
+            )
         }
+        Error::ConfigSyntax {
+            source_name,
+            message: detail,
+        } => raise::<ConfigError>(
+            py,
+            message,
+            code,
+            &[(
+                "problems",
+                vec![(source_name, detail)].into_pyobject(py)?.into_any(),
+            )],
+        ),
+        Error::Decode {
+            what,
+            path,
+            message: detail,
+        } => raise::<DecodeError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("what", what), ("path", path), ("detail", detail)])?,
+        ),
+        Error::Okta(api) => raise::<OktaApiError>(py, message, code, &api_attrs(py, api)?),
+        Error::Credential { api, hint } => {
+            let mut fields = api_attrs(py, api)?;
+            fields.push(("hint", hint.into_pyobject(py)?.into_any()));
+            raise::<CredentialError>(py, message, code, &fields)
+        }
+        Error::RateLimited { api, attempts } => {
+            let mut fields = api_attrs(py, api)?;
+            fields.push(("attempts", attempts.into_pyobject(py)?.into_any()));
+            raise::<RateLimitError>(py, message, code, &fields)
+        }
+        Error::Transport {
+            endpoint,
+            attempts,
+            message: detail,
+        } => raise::<TransportError>(
+            py,
+            message,
+            code,
+            &[
+                ("endpoint", endpoint.into_pyobject(py)?.into_any()),
+                ("attempts", attempts.into_pyobject(py)?.into_any()),
+                ("detail", detail.into_pyobject(py)?.into_any()),
+            ],
+        ),
+        Error::IncompleteListing { listing, reason } => raise::<IncompleteListingError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("listing", listing), ("reason", reason)])?,
+        ),
+        Error::LogCursorExpired { reason } => raise::<IncompleteListingError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("listing", "log".to_string()), ("reason", reason)])?,
+        ),
+        Error::Target {
+            target,
+            operation,
+            status,
+            message: detail,
+        } => raise::<TargetError>(
+            py,
+            message,
+            code,
+            &[
+                ("target", target.into_pyobject(py)?.into_any()),
+                ("operation", operation.into_pyobject(py)?.into_any()),
+                ("status", status.into_pyobject(py)?.into_any()),
+                ("detail", detail.into_pyobject(py)?.into_any()),
+            ],
+        ),
+        Error::BrakeTripped {
+            plan_hash,
+            reason,
+            counts,
+        } => {
+            let counts_dict = PyDict::new(py);
+            counts_dict.set_item("destructive", counts.destructive)?;
+            counts_dict.set_item("managed", counts.managed)?;
+            counts_dict.set_item("in_scope", counts.in_scope)?;
+            counts_dict.set_item("baseline", counts.baseline)?;
+            raise::<SafetyBrakeTripped>(
+                py,
+                message,
+                code,
+                &[
+                    ("plan_hash", plan_hash.into_pyobject(py)?.into_any()),
+                    ("reason", reason.into_pyobject(py)?.into_any()),
+                    ("counts", counts_dict.into_any()),
+                ],
+            )
+        }
+        Error::ApprovalMismatch { approved, actual } => raise::<ApprovalMismatchError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("approved", approved), ("actual", actual)])?,
+        ),
+        Error::State {
+            operation,
+            message: detail,
+        } => raise::<StateError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("operation", operation), ("detail", detail)])?,
+        ),
+        Error::Secret { name, reason } => raise::<SecretError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("name", name), ("reason", reason)])?,
+        ),
+        Error::Callback {
+            name,
+            message: detail,
+        } => raise::<CallbackError>(
+            py,
+            message,
+            code,
+            &attrs(py, [("name", name), ("detail", detail)])?,
+        ),
+        // The core enum is non-exhaustive: a variant added later still arrives with its
+        // code and message, just without its own class yet.
+        _ => raise::<OktaSyncError>(py, message, code, &[]),
+    }
 }
 
 /// Converts a caught panic payload into an `OktaSyncError` with code `INTERNAL`, so that a
@@ -263,9 +297,15 @@ fn api_attrs(py: Python<'_>, api: CoreApiError) -> PyResult<Vec<Attr<'_>>> {
     Ok(vec![
         ("status", api.status.into_pyobject(py)?.into_any()),
         ("error_code", api.error_code.into_pyobject(py)?.into_any()),
-        ("error_summary", api.error_summary.into_pyobject(py)?.into_any()),
+        (
+            "error_summary",
+            api.error_summary.into_pyobject(py)?.into_any(),
+        ),
         ("error_id", api.error_id.into_pyobject(py)?.into_any()),
-        ("error_causes", api.error_causes.into_pyobject(py)?.into_any()),
+        (
+            "error_causes",
+            api.error_causes.into_pyobject(py)?.into_any(),
+        ),
         ("request_id", api.request_id.into_pyobject(py)?.into_any()),
         ("endpoint", api.endpoint.into_pyobject(py)?.into_any()),
     ])
@@ -300,8 +340,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TransportError", py.get_type::<TransportError>())?;
     m.add("TargetError", py.get_type::<TargetError>())?;
     m.add("SafetyBrakeTripped", py.get_type::<SafetyBrakeTripped>())?;
-    m.add("ApprovalMismatchError", py.get_type::<ApprovalMismatchError>())?;
-    m.add("IncompleteListingError", py.get_type::<IncompleteListingError>())?;
+    m.add(
+        "ApprovalMismatchError",
+        py.get_type::<ApprovalMismatchError>(),
+    )?;
+    m.add(
+        "IncompleteListingError",
+        py.get_type::<IncompleteListingError>(),
+    )?;
     m.add("StateError", py.get_type::<StateError>())?;
     m.add("SecretError", py.get_type::<SecretError>())?;
     m.add("CallbackError", py.get_type::<CallbackError>())?;
@@ -327,11 +373,18 @@ mod tests {
     }
 
     /// Converts `err` and returns the exception instance, after checking its class and code.
-    fn convert<'py, E: pyo3::PyTypeInfo>(py: Python<'py>, err: Error, code: &str) -> Bound<'py, PyAny> {
+    fn convert<'py, E: pyo3::PyTypeInfo>(
+        py: Python<'py>,
+        err: Error,
+        code: &str,
+    ) -> Bound<'py, PyAny> {
         let value = to_py_err(err).into_value(py).into_bound(py).into_any();
         assert!(value.is_instance_of::<E>(), "wrong class: {value:?}");
         assert!(value.is_instance_of::<OktaSyncError>());
-        assert_eq!(value.getattr("code").unwrap().extract::<String>().unwrap(), code);
+        assert_eq!(
+            value.getattr("code").unwrap().extract::<String>().unwrap(),
+            code
+        );
         value
     }
 
@@ -346,77 +399,145 @@ mod tests {
             let e = convert::<ConfigError>(
                 py,
                 Error::Config {
-                    problems: vec![ConfigProblem { path: "okta.org_url".into(), message: "must be https".into() }],
+                    problems: vec![ConfigProblem {
+                        path: "okta.org_url".into(),
+                        message: "must be https".into(),
+                    }],
                 },
                 "CONFIG_INVALID",
             );
             let problems: Vec<(String, String)> = attr(&e, "problems");
-            assert_eq!(problems, [("okta.org_url".to_string(), "must be https".to_string())]);
+            assert_eq!(
+                problems,
+                [("okta.org_url".to_string(), "must be https".to_string())]
+            );
 
             let e = convert::<ConfigError>(
                 py,
-                Error::ConfigSyntax { source_name: "c.yaml".into(), message: "line 3".into() },
+                Error::ConfigSyntax {
+                    source_name: "c.yaml".into(),
+                    message: "line 3".into(),
+                },
                 "CONFIG_SYNTAX",
             );
-            assert_eq!(attr::<Vec<(String, String)>>(&e, "problems"), [("c.yaml".into(), "line 3".into())]);
+            assert_eq!(
+                attr::<Vec<(String, String)>>(&e, "problems"),
+                [("c.yaml".into(), "line 3".into())]
+            );
 
             let e = convert::<DecodeError>(
                 py,
-                Error::Decode { what: "user".into(), path: "status".into(), message: "missing".into() },
+                Error::Decode {
+                    what: "user".into(),
+                    path: "status".into(),
+                    message: "missing".into(),
+                },
                 "DECODE",
             );
             assert_eq!(attr::<String>(&e, "path"), "status");
 
-            let e = convert::<OktaApiError>(py, Error::Okta(CoreApiError { status: 404, ..api() }), "OKTA_API");
+            let e = convert::<OktaApiError>(
+                py,
+                Error::Okta(CoreApiError {
+                    status: 404,
+                    ..api()
+                }),
+                "OKTA_API",
+            );
             assert_eq!(attr::<u16>(&e, "status"), 404);
-            assert_eq!(attr::<Option<String>>(&e, "error_code").as_deref(), Some("E0000047"));
-            assert_eq!(attr::<Option<String>>(&e, "request_id").as_deref(), Some("req-1"));
-            assert_eq!(attr::<Option<String>>(&e, "error_id").as_deref(), Some("oaeXyz"));
+            assert_eq!(
+                attr::<Option<String>>(&e, "error_code").as_deref(),
+                Some("E0000047")
+            );
+            assert_eq!(
+                attr::<Option<String>>(&e, "request_id").as_deref(),
+                Some("req-1")
+            );
+            assert_eq!(
+                attr::<Option<String>>(&e, "error_id").as_deref(),
+                Some("oaeXyz")
+            );
 
             let e = convert::<CredentialError>(
                 py,
-                Error::Credential { api: CoreApiError { status: 401, ..api() }, hint: "new token".into() },
+                Error::Credential {
+                    api: CoreApiError {
+                        status: 401,
+                        ..api()
+                    },
+                    hint: "new token".into(),
+                },
                 "OKTA_CREDENTIAL",
             );
             assert!(e.is_instance_of::<OktaApiError>());
             assert_eq!(attr::<String>(&e, "hint"), "new token");
 
-            let e = convert::<RateLimitError>(py, Error::RateLimited { api: api(), attempts: 5 }, "RATE_LIMITED");
+            let e = convert::<RateLimitError>(
+                py,
+                Error::RateLimited {
+                    api: api(),
+                    attempts: 5,
+                },
+                "RATE_LIMITED",
+            );
             assert!(e.is_instance_of::<OktaApiError>());
             assert_eq!(attr::<u32>(&e, "attempts"), 5);
 
             let e = convert::<TransportError>(
                 py,
-                Error::Transport { endpoint: "GET /api/v1/users".into(), attempts: 3, message: "reset".into() },
+                Error::Transport {
+                    endpoint: "GET /api/v1/users".into(),
+                    attempts: 3,
+                    message: "reset".into(),
+                },
                 "TRANSPORT",
             );
             assert_eq!(attr::<u32>(&e, "attempts"), 3);
 
             let e = convert::<IncompleteListingError>(
                 py,
-                Error::IncompleteListing { listing: "users".into(), reason: "page 3 failed".into() },
+                Error::IncompleteListing {
+                    listing: "users".into(),
+                    reason: "page 3 failed".into(),
+                },
                 "INCOMPLETE_LISTING",
             );
             assert_eq!(attr::<String>(&e, "listing"), "users");
             let e = convert::<IncompleteListingError>(
                 py,
-                Error::LogCursorExpired { reason: "older than 90 days".into() },
+                Error::LogCursorExpired {
+                    reason: "older than 90 days".into(),
+                },
                 "LOG_CURSOR_EXPIRED",
             );
             assert_eq!(attr::<String>(&e, "listing"), "log");
 
             let e = convert::<TargetError>(
                 py,
-                Error::Target { target: "local".into(), operation: "write".into(), status: None, message: "x".into() },
+                Error::Target {
+                    target: "local".into(),
+                    operation: "write".into(),
+                    status: None,
+                    message: "x".into(),
+                },
                 "TARGET",
             );
             assert_eq!(attr::<Option<u16>>(&e, "status"), None);
             assert_eq!(attr::<String>(&e, "operation"), "write");
 
-            let counts = BrakeCounts { destructive: 30, managed: 100, in_scope: 70, baseline: 100 };
+            let counts = BrakeCounts {
+                destructive: 30,
+                managed: 100,
+                in_scope: 70,
+                baseline: 100,
+            };
             let e = convert::<SafetyBrakeTripped>(
                 py,
-                Error::BrakeTripped { plan_hash: "abc".into(), reason: "30 > 25".into(), counts },
+                Error::BrakeTripped {
+                    plan_hash: "abc".into(),
+                    reason: "30 > 25".into(),
+                    counts,
+                },
                 "SAFETY_BRAKE_TRIPPED",
             );
             assert_eq!(attr::<String>(&e, "plan_hash"), "abc");
@@ -426,7 +547,10 @@ mod tests {
 
             let e = convert::<ApprovalMismatchError>(
                 py,
-                Error::ApprovalMismatch { approved: "a".into(), actual: "b".into() },
+                Error::ApprovalMismatch {
+                    approved: "a".into(),
+                    actual: "b".into(),
+                },
                 "APPROVAL_MISMATCH",
             );
             assert_eq!(attr::<String>(&e, "actual"), "b");
@@ -436,14 +560,20 @@ mod tests {
 
             let e = convert::<SecretError>(
                 py,
-                Error::Secret { name: "env:OKTA_API_TOKEN".into(), reason: "not set".into() },
+                Error::Secret {
+                    name: "env:OKTA_API_TOKEN".into(),
+                    reason: "not set".into(),
+                },
                 "SECRET",
             );
             assert_eq!(attr::<String>(&e, "name"), "env:OKTA_API_TOKEN");
 
             let e = convert::<CallbackError>(
                 py,
-                Error::Callback { name: "target.write".into(), message: "boom".into() },
+                Error::Callback {
+                    name: "target.write".into(),
+                    message: "boom".into(),
+                },
                 "CALLBACK",
             );
             assert_eq!(attr::<String>(&e, "name"), "target.write");

@@ -37,15 +37,22 @@ pub fn plan_offline(
     now: Option<String>,
 ) -> PyResult<PyPlan> {
     let input = guard(|| {
-        let config = serde_json::to_value(config_from_py(config)?).map_err(|e| okta_sync_core::Error::Decode {
-            what: "configuration".into(),
-            path: ".".into(),
-            message: e.to_string(),
+        let config = serde_json::to_value(config_from_py(config)?).map_err(|e| {
+            okta_sync_core::Error::Decode {
+                what: "configuration".into(),
+                path: ".".into(),
+                message: e.to_string(),
+            }
         })?;
         let mut input = Map::new();
         input.insert("config".into(), config);
         input.insert("directory".into(), to_json(directory, "directory")?);
-        let optional = [("holdings", holdings), ("state", state), ("capabilities", capabilities), ("deleted", deleted)];
+        let optional = [
+            ("holdings", holdings),
+            ("state", state),
+            ("capabilities", capabilities),
+            ("deleted", deleted),
+        ];
         for (key, value) in optional {
             if let Some(value) = value.filter(|v| !v.is_none()) {
                 input.insert(key.into(), to_json(value, key)?);
@@ -57,5 +64,7 @@ pub fn plan_offline(
         from_json::<OfflineInput>(Value::Object(input), "offline planning input")
     })?;
     let plan = py.detach(|| guard(|| core_plan_offline(input)))?;
-    Ok(PyPlan { inner: Arc::new(plan) })
+    Ok(PyPlan {
+        inner: Arc::new(plan),
+    })
 }

@@ -61,13 +61,23 @@ impl PyPlan {
     /// What to do, sorted by mapping, Okta id, then kind.
     #[getter]
     fn actions(&self) -> Vec<PyAction> {
-        self.inner.actions.iter().cloned().map(PyAction::from).collect()
+        self.inner
+            .actions
+            .iter()
+            .cloned()
+            .map(PyAction::from)
+            .collect()
     }
 
     /// Destructive actions withheld because a listing was incomplete.
     #[getter]
     fn held_back(&self) -> Vec<PyHeldBack> {
-        self.inner.held_back.iter().cloned().map(PyHeldBack::from).collect()
+        self.inner
+            .held_back
+            .iter()
+            .cloned()
+            .map(PyHeldBack::from)
+            .collect()
     }
 
     /// Notes for the admin (dicts with `code`, `mapping`, `okta_id`, `message`).
@@ -108,14 +118,17 @@ impl PyPlan {
     #[classmethod]
     fn from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
         let plan = guard(|| {
-            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| okta_sync_core::Error::Decode {
-                what: "plan JSON".into(),
-                path: format!("line {} column {}", e.line(), e.column()),
-                message: e.to_string(),
-            })?;
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| okta_sync_core::Error::Decode {
+                    what: "plan JSON".into(),
+                    path: format!("line {} column {}", e.line(), e.column()),
+                    message: e.to_string(),
+                })?;
             from_json::<Plan>(value, "plan")
         })?;
-        Ok(Self { inner: Arc::new(plan) })
+        Ok(Self {
+            inner: Arc::new(plan),
+        })
     }
 
     fn __len__(&self) -> usize {
@@ -238,7 +251,11 @@ impl PyHeldBack {
     }
 
     fn __repr__(&self) -> String {
-        format!("<HeldBack {}: {}>", self.inner.action.kind.name(), self.inner.reason)
+        format!(
+            "<HeldBack {}: {}>",
+            self.inner.action.kind.name(),
+            self.inner.reason
+        )
     }
 }
 
@@ -251,7 +268,8 @@ pub fn json_text<T: serde::Serialize>(value: &T, indent: Option<usize>) -> PyRes
             let mut out = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(&indent);
             let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-            serde::Serialize::serialize(value, &mut ser).map(|()| String::from_utf8_lossy(&out).into_owned())
+            serde::Serialize::serialize(value, &mut ser)
+                .map(|()| String::from_utf8_lossy(&out).into_owned())
         }
     };
     text.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))

@@ -31,7 +31,10 @@ pub fn validate_config(config: &Bound<'_, PyAny>) -> PyResult<()> {
 /// Args:
 ///     config: a dict, or a path (str or os.PathLike) to a YAML, TOML or JSON file.
 #[pyfunction]
-pub fn load_config<'py>(py: Python<'py>, config: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+pub fn load_config<'py>(
+    py: Python<'py>,
+    config: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
     let loaded = guard(|| {
         let loaded = config_from_py(config)?;
         loaded.validate()?;
@@ -108,15 +111,19 @@ fn user_from_py(user: &Bound<'_, PyAny>) -> Result<DirectoryUser> {
 }
 
 fn find_mapping<'c>(config: &'c SyncConfig, name: &str) -> Result<&'c Mapping> {
-    config.mappings.iter().find(|m| m.name() == name).ok_or_else(|| {
-        let known: Vec<&str> = config.mappings.iter().map(Mapping::name).collect();
-        Error::Config {
-            problems: vec![ConfigProblem {
-                path: "mappings".to_string(),
-                message: format!("no mapping named {name:?}; mappings: {}", known.join(", ")),
-            }],
-        }
-    })
+    config
+        .mappings
+        .iter()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = config.mappings.iter().map(Mapping::name).collect();
+            Error::Config {
+                problems: vec![ConfigProblem {
+                    path: "mappings".to_string(),
+                    message: format!("no mapping named {name:?}; mappings: {}", known.join(", ")),
+                }],
+            }
+        })
 }
 
 /// The groups one user is in, as the caller listed them.

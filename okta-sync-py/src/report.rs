@@ -17,7 +17,9 @@ pub struct PyReport {
 
 impl From<Report> for PyReport {
     fn from(inner: Report) -> Self {
-        Self { inner: Arc::new(inner) }
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 }
 
@@ -62,13 +64,23 @@ impl PyReport {
     /// What an admin must do by hand.
     #[getter]
     fn manual(&self) -> Vec<PyAction> {
-        self.inner.manual.iter().cloned().map(PyAction::from).collect()
+        self.inner
+            .manual
+            .iter()
+            .cloned()
+            .map(PyAction::from)
+            .collect()
     }
 
     /// What an admin must resolve before those users are synced.
     #[getter]
     fn conflicts(&self) -> Vec<PyAction> {
-        self.inner.conflicts.iter().cloned().map(PyAction::from).collect()
+        self.inner
+            .conflicts
+            .iter()
+            .cloned()
+            .map(PyAction::from)
+            .collect()
     }
 
     /// Wall time of the apply, in milliseconds.
@@ -94,6 +106,9 @@ impl PyReport {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Report {}>", self.inner.summary().lines().next().unwrap_or_default())
+        format!(
+            "<Report {}>",
+            self.inner.summary().lines().next().unwrap_or_default()
+        )
     }
 }

@@ -51,7 +51,12 @@ pub fn runtime() -> PyResult<&'static Runtime> {
         .enable_all()
         .thread_name("okta-sync")
         .build()
-        .map_err(|e| plain_error("RUNTIME", format!("cannot start okta-sync's async runtime: {e}")))?;
+        .map_err(|e| {
+            plain_error(
+                "RUNTIME",
+                format!("cannot start okta-sync's async runtime: {e}"),
+            )
+        })?;
     let runtime: &'static Runtime = Box::leak(Box::new(runtime));
     *slot = Some(Owned { pid, runtime });
     Ok(runtime)

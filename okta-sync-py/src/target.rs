@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use okta_sync_core::config::{Mapping, SyncConfig};
-use okta_sync_core::target::{AssetTarget, Capabilities, TargetCheck, TargetHoldings, TargetWrite, WriteOutcome};
+use okta_sync_core::target::{
+    AssetTarget, Capabilities, TargetCheck, TargetHoldings, TargetWrite, WriteOutcome,
+};
 use okta_sync_core::{Error, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -62,10 +64,15 @@ impl PyTarget {
             raised,
         };
         let capabilities = block_on(py, async {
-            let read = probe.call("capabilities", |py| Ok(PyTuple::empty(py))).await;
+            let read = probe
+                .call("capabilities", |py| Ok(PyTuple::empty(py)))
+                .await;
             read.map_err(|e| probe.raised.to_py_err(e))
         })?;
-        Ok(Self { capabilities, ..probe })
+        Ok(Self {
+            capabilities,
+            ..probe
+        })
     }
 
     /// Calls a method and decodes its result, naming the method in any error.
@@ -79,13 +86,17 @@ impl PyTarget {
             Ok(value) => value,
             Err(err) => return Err(self.raised.record(&name, err)),
         };
-        let json = Python::attach(|py| to_json(returned.bind(py), &format!("value returned by {name}")))?;
+        let json =
+            Python::attach(|py| to_json(returned.bind(py), &format!("value returned by {name}")))?;
         from_json(json, &format!("value returned by {name}"))
     }
 }
 
 /// Builds an argument tuple from serializable values.
-fn args1<'py, T: serde::Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyTuple>> {
+fn args1<'py, T: serde::Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(py, [to_py(py, value)?])
 }
 
@@ -103,7 +114,10 @@ impl AssetTarget for PyTarget {
         if !self.has_check {
             return Ok(TargetCheck {
                 ok: true,
-                messages: vec![format!("the Python target {} has no check_connection method; nothing was checked", self.name)],
+                messages: vec![format!(
+                    "the Python target {} has no check_connection method; nothing was checked",
+                    self.name
+                )],
             });
         }
         self.call("check_connection", |py| args1(py, config)).await
@@ -113,9 +127,17 @@ impl AssetTarget for PyTarget {
         self.call("holdings", |py| args1(py, mapping)).await
     }
 
-    async fn lookup(&self, mapping: &Mapping, field: &str, values: &[String]) -> Result<TargetHoldings> {
+    async fn lookup(
+        &self,
+        mapping: &Mapping,
+        field: &str,
+        values: &[String],
+    ) -> Result<TargetHoldings> {
         self.call("lookup", |py| {
-            PyTuple::new(py, [to_py(py, mapping)?, to_py(py, field)?, to_py(py, values)?])
+            PyTuple::new(
+                py,
+                [to_py(py, mapping)?, to_py(py, field)?, to_py(py, values)?],
+            )
         })
         .await
     }
