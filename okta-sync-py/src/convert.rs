@@ -43,7 +43,7 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
 /// A configuration given as a mapping, or as a path (`str` or `os.PathLike`) to a YAML,
 /// TOML or JSON file. Validated, so every problem is reported at once.
 pub fn config_from_py(config: &Bound<'_, PyAny>) -> Result<SyncConfig> {
-    if config.is_instance_of::<PyMapping>() || config.cast::<PyMapping>().is_ok() {
+    if config.cast::<PyMapping>().is_ok() {
         return SyncConfig::from_json_value(to_json(config, "configuration")?);
     }
     match config.extract::<PathBuf>() {

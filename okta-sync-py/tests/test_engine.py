@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import pickle
 import threading
 import urllib.request
 from typing import Any
@@ -142,6 +143,10 @@ def test_bad_token_raises_credential_error(okta_fake: FakeOkta, engine_config: d
     assert err.error_code == "E0000011"
     assert err.request_id
     assert "not-the-token" not in str(err)
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is okta_sync.CredentialError
+    assert (clone.status, clone.error_code, clone.request_id, clone.hint) == (
+        err.status, err.error_code, err.request_id, err.hint)
 
 
 def test_missing_secret_is_a_secret_error(engine_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,6 +195,8 @@ def test_brake_refuses_then_accepts_the_approved_hash(okta_fake: FakeOkta, engin
     assert err.plan_hash == plan.hash
     assert err.counts["destructive"] == 3
     assert err.reason
+    clone = pickle.loads(pickle.dumps(err))
+    assert (type(clone), clone.plan_hash, clone.counts) == (okta_sync.SafetyBrakeTripped, err.plan_hash, err.counts)
 
     with pytest.raises(okta_sync.ApprovalMismatchError):
         engine.apply(plan, approval="sha256:" + "0" * 64)
