@@ -12,6 +12,7 @@ use std::sync::{Mutex, PoisonError};
 use okta_sync_core::Error;
 use okta_sync_core::config::SecretProvider;
 use okta_sync_core::engine::{ProgressEvent, ProgressSink};
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use secrecy::SecretString;
@@ -41,15 +42,22 @@ impl Raised {
     }
 
     /// Converts a core error for Python; a callback failure gets the kept exception as
-    /// its `__cause__`.
+    /// its `__cause__`. A `KeyboardInterrupt` or `SystemExit` raised in a callback is not
+    /// wrapped: it propagates as itself.
     pub fn to_py_err(&self, err: Error) -> PyErr {
         let is_callback = matches!(err, Error::Callback { .. });
-        let converted = to_py_err(err);
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let (true, Some(cause)) = (is_callback, kept) {
-            Python::attach(|py| converted.set_cause(py, Some(cause)));
-        }
-        converted
+        let Some(cause) = kept.filter(|_| is_callback) else {
+            return to_py_err(err);
+        };
+        Python::attach(|py| {
+            if !cause.is_instance_of::<PyException>(py) {
+                return cause;
+            }
+            let converted = to_py_err(err);
+            converted.set_cause(py, Some(cause));
+            converted
+        })
     }
 }
 
@@ -63,8 +71,19 @@ impl ProgressSink for PyProgress {
         Python::attach(|py| {
             let callback = self.0.bind(py);
             let sent = to_py(py, event).and_then(|arg| call_soon(py, callback, arg));
-            if let Err(err) = sent {
-                err.write_unraisable(py, Some(callback));
+            match sent {
+                Ok(()) => {}
+                // Ctrl-C landed while the callback ran: hand it back to the main thread,
+                // whose blocking call checks for signals and raises it there.
+                Err(err) if err.is_instance_of::<PyKeyboardInterrupt>(py) => {
+                    if let Err(err) = py
+                        .import("_thread")
+                        .and_then(|t| t.call_method0("interrupt_main"))
+                    {
+                        err.write_unraisable(py, Some(callback));
+                    }
+                }
+                Err(err) => err.write_unraisable(py, Some(callback)),
             }
         });
     }

@@ -47,10 +47,11 @@ impl PySyncEngine {
             options.target = Some(Arc::new(PyTarget::new(py, target, raised.clone())?));
         }
         crate::logging::refresh();
-        let built = block_on(py, async {
+        let on_error = raised.clone();
+        let built = block_on(py, async move {
             SyncEngine::from_config(config, options)
                 .await
-                .map_err(|e| raised.to_py_err(e))
+                .map_err(|e| on_error.to_py_err(e))
         })?;
         Ok(Self {
             inner: Arc::new(built),

@@ -1,7 +1,8 @@
 //! The package's one Tokio runtime, and the two ways Python waits on it.
 //!
-//! * [`block_on`] serves the blocking API: it releases the GIL while the core works, and
-//!   wakes every few hundred milliseconds to let Python deliver Ctrl-C.
+//! * [`block_on`] serves the blocking API: the core works on the runtime's threads while
+//!   the caller waits with the GIL released, waking every few hundred milliseconds to let
+//!   Python deliver Ctrl-C.
 //! * [`awaitable`] serves the asyncio API: it hands the future to
 //!   `pyo3_async_runtimes` over a runtime we own, instead of that crate's global one.
 //!
@@ -17,7 +18,7 @@
 use std::cell::OnceCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
 use tokio::runtime::Runtime;
 
-use crate::errors::{panic_to_py_err, plain_error};
+use crate::errors::{INTERNAL_CODE, panic_to_py_err, plain_error};
 
 /// How often a blocking call wakes up to check for Ctrl-C.
 const SIGNAL_POLL: Duration = Duration::from_millis(200);
@@ -64,13 +65,18 @@ pub fn runtime() -> PyResult<&'static Runtime> {
 
 /// Runs `fut` to completion with the GIL released, for the blocking API.
 ///
+/// The work runs on the runtime's worker threads while the calling thread only waits and
+/// checks for signals. Python runs signal handlers on the main thread alone, so callbacks
+/// and log records (which run on the workers) can never swallow a Ctrl-C meant for the
+/// call; on Ctrl-C the work is cancelled and `KeyboardInterrupt` raised.
+///
 /// Fails with an actionable message when called from one of the runtime's own threads (a
 /// blocking call made from inside a Python target or progress callback), which would
 /// otherwise deadlock.
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = PyResult<T>> + Send,
-    T: Send,
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: Send + 'static,
 {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(plain_error(
@@ -81,18 +87,32 @@ where
         ));
     }
     let runtime = runtime()?;
-    let outcome = py.detach(|| -> PyResult<_> {
-        let mut fut = pin!(AssertUnwindSafe(fut).catch_unwind());
+    let mut task = AbortOnDrop(runtime.spawn(fut));
+    py.detach(|| {
         loop {
-            match runtime.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut fut).await }) {
-                Ok(done) => return Ok(done),
+            let waited =
+                runtime.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task.0).await });
+            match waited {
+                Ok(Ok(result)) => return result,
+                Ok(Err(join)) if join.is_panic() => return Err(panic_to_py_err(join.into_panic())),
+                Ok(Err(join)) => {
+                    return Err(plain_error(
+                        INTERNAL_CODE,
+                        format!("okta-sync task ended early: {join}"),
+                    ));
+                }
                 Err(_elapsed) => Python::attach(|py| py.check_signals())?,
             }
         }
-    });
-    match outcome? {
-        Ok(result) => result,
-        Err(payload) => Err(panic_to_py_err(payload)),
+    })
+}
+
+/// Cancels a spawned task when the caller stops waiting for it (Ctrl-C, an error).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

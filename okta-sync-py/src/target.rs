@@ -56,40 +56,47 @@ impl PyTarget {
         };
         let has_check = object.hasattr("check_connection")?;
         let object = object.unbind();
-        let probe = Self {
-            object: object.clone_ref(py),
-            name,
-            capabilities: Capabilities::all(1),
-            has_check,
-            raised,
-        };
-        let capabilities = block_on(py, async {
-            let read = probe
-                .call("capabilities", |py| Ok(PyTuple::empty(py)))
-                .await;
-            read.map_err(|e| probe.raised.to_py_err(e))
+        let (probe, on_error) = (object.clone_ref(py), raised.clone());
+        let capabilities = block_on(py, async move {
+            let read = call(&probe, &on_error, "capabilities", |py| {
+                Ok(PyTuple::empty(py))
+            })
+            .await;
+            read.map_err(|e| on_error.to_py_err(e))
         })?;
         Ok(Self {
+            object,
+            name,
             capabilities,
-            ..probe
+            has_check,
+            raised,
         })
     }
 
-    /// Calls a method and decodes its result, naming the method in any error.
     async fn call<T, A>(&self, method: &str, args: A) -> Result<T>
     where
         T: DeserializeOwned,
         A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     {
-        let name = format!("target.{method}");
-        let returned = match call_method(&self.object, method, args).await {
-            Ok(value) => value,
-            Err(err) => return Err(self.raised.record(&name, err)),
-        };
-        let json =
-            Python::attach(|py| to_json(returned.bind(py), &format!("value returned by {name}")))?;
-        from_json(json, &format!("value returned by {name}"))
+        call(&self.object, &self.raised, method, args).await
     }
+}
+
+/// Calls a method of the target object and decodes its result, naming the method in any
+/// error.
+async fn call<T, A>(object: &Py<PyAny>, raised: &Raised, method: &str, args: A) -> Result<T>
+where
+    T: DeserializeOwned,
+    A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+{
+    let name = format!("target.{method}");
+    let returned = match call_method(object, method, args).await {
+        Ok(value) => value,
+        Err(err) => return Err(raised.record(&name, err)),
+    };
+    let what = format!("value returned by {name}");
+    let json = Python::attach(|py| to_json(returned.bind(py), &what))?;
+    from_json(json, &what)
 }
 
 /// Builds an argument tuple from serializable values.

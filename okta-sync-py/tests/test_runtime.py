@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import signal
+import subprocess
+import sys
 import warnings
 from typing import Any
 
@@ -70,3 +74,39 @@ def test_a_blocking_call_from_inside_a_callback_is_refused(okta_fake: FakeOkta,
     nested = okta_sync.SyncEngine(engine_config, progress=progress)
     nested.plan(mode="full")
     assert seen == ["REENTRANT_CALL"]
+
+
+CTRL_C_CHILD = """
+import json, sys
+import okta_sync
+
+def progress(event):
+    if event.get("event") == "phase_started" and event.get("phase") == "read_directory":
+        print("reading", flush=True)
+
+engine = okta_sync.SyncEngine(json.loads(sys.argv[1]), progress=progress)
+try:
+    engine.plan(mode="full")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_interrupts_a_blocking_call(okta_fake: FakeOkta, engine_config: dict[str, Any]) -> None:
+    # Okta takes a minute to answer the listing; Ctrl-C must not have to wait for it.
+    okta_fake.admin("POST", "faults", {"path": "/api/v1/users", "kind": "delay", "millis": 60_000, "times": 0})
+    config = dict(engine_config, okta=dict(engine_config["okta"], timeout_seconds=120))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_CHILD, json.dumps(config)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    try:
+        assert child.stdout.readline().strip() == "reading"
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=30)  # a hang guard, far below the minute
+    finally:
+        child.kill()
+        child.stdout.close()
+    assert out.strip() == "interrupted"
