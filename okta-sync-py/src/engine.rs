@@ -15,7 +15,21 @@ use crate::report::PyReport;
 use crate::runtime::{awaitable, block_on};
 use crate::target::PyTarget;
 
-/// Runs syncs for one configuration. See the package docs for the target protocol.
+/// Runs syncs for one configuration: Okta on one side, the configured target (or yours) on
+/// the other, and the sync state in between.
+///
+/// Args:
+///     config: a dict, or a path (str or os.PathLike) to a YAML, TOML or JSON file.
+///     secrets: resolves `{provider: name}` secret references: a mapping of name to value,
+///         or a callable taking a name and returning the value or None.
+///     target: an object to use as the asset target instead of the configured one (see
+///         the `okta_sync` package docs for the methods it needs).
+///     progress: a callable (or `async def`) receiving each progress event as a dict with
+///         an `event` key (`phase_started`, `page_fetched`, `actions_applied`, ...).
+///
+/// Every operation has a blocking form (`plan()`, which releases the GIL and honours
+/// Ctrl-C) and an asyncio form (`await plan_async()`); one engine serves both. Building an
+/// engine may contact the target (Asset Panda resolves account and module names).
 #[pyclass(module = "okta_sync", name = "SyncEngine", frozen)]
 #[derive(Debug)]
 pub struct PySyncEngine {
