@@ -12,7 +12,7 @@ import pytest
 import okta_sync
 from conftest import FakeOkta
 
-CAPABILITIES = {
+CAPABILITIES: dict[str, Any] = {
     "list_records": True,
     "list_logins": True,
     "create_login": True,
