@@ -54,7 +54,7 @@ class MemoryTarget:
 
     def write(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self.batches.append(batch)
-        outcomes = []
+        outcomes: list[dict[str, Any]] = []
         for write in batch:
             if write["op"] == "create_record":
                 rid = f"r{next(self.ids)}"
