@@ -211,6 +211,12 @@ impl Picks {
                 .unwrap_or_default()
         };
         let in_login_group = |id: &str| org.is_member(admins, id) || org.is_member(managers, id);
+        // Outside the Employees collection's departments, so that a login change has one
+        // visible effect (the record mapping is shown by the edit and the move).
+        let no_record = |id: &str| {
+            let department = department(id).trim().to_lowercase();
+            !matches!(department.as_str(), "engineering" | "sales")
+        };
         let mut taken: Vec<String> = Vec::new();
         let mut pick = |what: &str, ok: &dyn Fn(&str) -> bool| -> Result<String> {
             let id = active
@@ -229,16 +235,16 @@ impl Picks {
                 department(id) == "Sales" && !in_login_group(id)
             })?,
             deactivated: pick("an administrator", &|id| {
-                org.is_member(admins, id) && !org.is_member(managers, id)
+                org.is_member(admins, id) && !org.is_member(managers, id) && no_record(id)
             })?,
             deleted: pick("an asset manager", &|id| {
-                org.is_member(managers, id) && !org.is_member(admins, id)
+                org.is_member(managers, id) && !org.is_member(admins, id) && no_record(id)
             })?,
             removed: pick("another administrator", &|id| {
                 org.is_member(admins, id) && !org.is_member(managers, id)
             })?,
             added: pick("an employee outside the login groups", &|id| {
-                !in_login_group(id)
+                !in_login_group(id) && no_record(id)
             })?,
         })
     }
