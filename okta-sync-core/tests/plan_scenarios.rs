@@ -984,3 +984,30 @@ async fn an_expired_log_cursor_is_reported_and_events_still_count() {
     // A deletion event that was read is evidence, whatever else the log missed.
     find(&plan, "admins", JORDAN, "deactivate_login");
 }
+
+#[tokio::test]
+async fn a_login_is_matched_by_email_whatever_the_unique_identifier() {
+    // With the Okta id as unique identifier, a login made by hand carries no Okta id;
+    // its email still identifies it, and inviting that address again would duplicate it.
+    let yaml = SCENARIO_CONFIG
+        .replace("unique_identifier: email", "unique_identifier: okta_id")
+        .replace(
+            "      - { target: Email, source: profile.email, transforms: [trim, lower], required: true }\n      - { target: First Name",
+            "      - { target: Okta User, source: id }\n      - { target: Email, source: profile.email, transforms: [trim, lower], required: true }\n      - { target: First Name",
+        );
+    let org = scenario_org();
+    let target = MemoryTarget::full();
+    let by_hand = target.seed_login("Jamie.Fox@example.com", "Manager", true, Default::default());
+    let h = Harness::new(config(&yaml), target);
+    let plan = h.plan(&org, org.clone().full()).await;
+    assert_eq!(
+        find(&plan, "admins", JAMIE, "adopt_login").kind,
+        ActionKind::AdoptLogin { login_id: by_hand }
+    );
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| a.okta_id == JAMIE && a.kind.name() == "create_login")
+    );
+}
