@@ -811,3 +811,203 @@ async fn a_population_drop_alone_trips_the_brake() {
     let plan = run(100, 20).await;
     assert!(!plan.brake.tripped, "{:?}", plan.brake);
 }
+
+#[tokio::test]
+async fn keep_as_record_on_leaving_the_login_groups() {
+    let yaml = SCENARIO_CONFIG.replace(
+        "  - kind: login\n    name: admins\n",
+        "  - kind: login\n    name: admins\n    on_leave_groups: keep_as_record\n    keep_as_record_in: engineering\n",
+    );
+    let mut org = scenario_org();
+    let mut h = Harness::new(config(&yaml), MemoryTarget::full());
+    let snapshot = org.full();
+    h.sync(&org, snapshot, false).await;
+    org.tick();
+
+    // Jamie (Support, so outside the engineering filter) leaves IT Staff: the login is
+    // deactivated and Jamie is kept as a record.
+    org.remove_member("IT Staff", JAMIE);
+    let snapshot = org.delta();
+    let (plan, _) = h.sync(&org, snapshot, false).await;
+    assert_eq!(
+        kinds(&plan),
+        vec![
+            t("admins", JAMIE, "deactivate_login"),
+            t("engineering", JAMIE, "create_record"),
+        ]
+    );
+    org.tick();
+
+    // Back in IT Staff: the login returns, and the reference record is no longer needed.
+    org.add_member("IT Staff", JAMIE);
+    let snapshot = org.delta();
+    let (plan, _) = h.sync(&org, snapshot, false).await;
+    assert_eq!(
+        kinds(&plan),
+        vec![
+            t("admins", JAMIE, "reactivate_login"),
+            t("engineering", JAMIE, "mark_record_inactive"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_returning_user_is_reactivated() {
+    let (mut h, mut org) = imported().await;
+    org.set_status(DANA, UserStatus::Deprovisioned);
+    let snapshot = org.delta();
+    h.sync(&org, snapshot, false).await;
+    org.tick();
+
+    org.set_status(DANA, UserStatus::Active);
+    org.set_profile(DANA, "title", json!("Returning Engineer"));
+    let plan = h.plan(&org, org.clone().delta()).await;
+    assert_eq!(
+        kinds(&plan),
+        vec![
+            t("admins", DANA, "reactivate_login"),
+            t("engineering", DANA, "reactivate_record"),
+        ]
+    );
+    match &plan.actions[1].kind {
+        ActionKind::ReactivateRecord { changes, .. } => {
+            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+            assert_eq!(fields, ["Status", "Title"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(plan.actions.iter().all(|a| !a.is_destructive()));
+}
+
+#[tokio::test]
+async fn a_staged_user_gets_no_login_until_activated() {
+    let (mut h, mut org) = imported().await;
+    // Priya is STAGED; joining IT Staff gives no login yet (STAGED is `skip`).
+    org.add_member("IT Staff", PRIYA);
+    let snapshot = org.delta();
+    let (plan, _) = h.sync(&org, snapshot, false).await;
+    assert!(
+        plan.actions.iter().all(|a| a.mapping != "admins"),
+        "{:#?}",
+        plan.actions
+    );
+    org.tick();
+    org.set_status(PRIYA, UserStatus::Active);
+    let plan = h.plan(&org, org.clone().delta()).await;
+    find(&plan, "admins", PRIYA, "create_login");
+}
+
+#[tokio::test]
+async fn a_deletion_event_contradicted_by_the_listing_deactivates_nothing() {
+    let (h, mut org) = imported().await;
+    // The log says Dana was deleted, but the listing read just now shows Dana ACTIVE.
+    org.set_profile(DANA, "title", json!("Staff Engineer II"));
+    let mut events = common::org::fixture_events("synthetic-log-user-delete.json");
+    for e in &mut events {
+        e.user_id = DANA.to_string();
+    }
+    org.push_events(events);
+    let plan = h.plan(&org, org.clone().delta()).await;
+    assert!(
+        plan.actions.iter().all(|a| !a.is_destructive()),
+        "{:#?}",
+        plan.actions
+    );
+    find(&plan, "engineering", DANA, "update_record");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.okta_id.as_deref() == Some(DANA)
+                && w.code == okta_sync_core::plan::WarningCode::ContradictoryEvidence)
+    );
+    assert_eq!(plan.state_changes.retry.get(DANA), Some(&true));
+}
+
+#[tokio::test]
+async fn absence_from_a_filtered_listing_proves_nothing() {
+    let yaml =
+        SCENARIO_CONFIG.to_string() + "deprovisioning:\n  missing_without_event: deactivate\n";
+    let mut org = scenario_org();
+    let mut h = Harness::new(config(&yaml), MemoryTarget::full());
+    let snapshot = org.full();
+    h.sync(&org, snapshot, false).await;
+    org.tick();
+    // A full listing pushed down to `department eq "Engineering"` no longer shows Lee,
+    // who moved to Finance. Without a fetch by id, that absence must not deactivate Lee.
+    org.set_profile(LEE, "department", json!("Finance"));
+    let mut snapshot = org.clone().full();
+    snapshot
+        .users
+        .retain(|u| u.profile_str("department") == Some("Engineering"));
+    h.fetch_by_id = false;
+    h.users_filtered = true;
+    let plan = h.plan(&org, snapshot.clone()).await;
+    assert!(
+        plan.actions.iter().all(|a| a.okta_id != LEE),
+        "{:#?}",
+        plan.actions
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .all(|w| w.okta_id.as_deref() != Some(LEE))
+    );
+
+    // With the fetch by id the engine does for linked absentees, Lee is seen in Finance.
+    h.fetch_by_id = true;
+    let plan = h.plan(&org, snapshot).await;
+    match &find(&plan, "engineering", LEE, "mark_record_inactive").kind {
+        ActionKind::MarkRecordInactive { cause, .. } => {
+            assert!(matches!(cause, Cause::LeftScope { .. }))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_expired_log_cursor_is_reported_and_events_still_count() {
+    let mut org = scenario_org();
+    with_jordan(&mut org);
+    let mut h = Harness::new(config(SCENARIO_CONFIG), MemoryTarget::full());
+    let snapshot = org.full();
+    h.sync(&org, snapshot, false).await;
+    org.tick();
+    org.delete(JORDAN);
+    let mut snapshot = org.delta();
+    snapshot.log_cursor_expired = true;
+    let plan = h.plan(&org, snapshot).await;
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.code == okta_sync_core::plan::WarningCode::LogCursorExpired)
+    );
+    // A deletion event that was read is evidence, whatever else the log missed.
+    find(&plan, "admins", JORDAN, "deactivate_login");
+}
+
+#[tokio::test]
+async fn a_login_is_matched_by_email_whatever_the_unique_identifier() {
+    // With the Okta id as unique identifier, a login made by hand carries no Okta id;
+    // its email still identifies it, and inviting that address again would duplicate it.
+    let yaml = SCENARIO_CONFIG
+        .replace("unique_identifier: email", "unique_identifier: okta_id")
+        .replace(
+            "      - { target: Email, source: profile.email, transforms: [trim, lower], required: true }\n      - { target: First Name",
+            "      - { target: Okta User, source: id }\n      - { target: Email, source: profile.email, transforms: [trim, lower], required: true }\n      - { target: First Name",
+        );
+    let org = scenario_org();
+    let target = MemoryTarget::full();
+    let by_hand = target.seed_login("Jamie.Fox@example.com", "Manager", true, Default::default());
+    let h = Harness::new(config(&yaml), target);
+    let plan = h.plan(&org, org.clone().full()).await;
+    assert_eq!(
+        find(&plan, "admins", JAMIE, "adopt_login").kind,
+        ActionKind::AdoptLogin { login_id: by_hand }
+    );
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| a.okta_id == JAMIE && a.kind.name() == "create_login")
+    );
+}

@@ -9,7 +9,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::context::{MappingShared, Subject};
 use super::index::value_text;
-use super::lookup::{Few, StateLookup};
+use super::lookup::{Few, StateLookup, normalized};
+use crate::config::UniqueIdentifier;
 use crate::target::{TargetLogin, TargetRecord};
 
 /// Who holds each unique identifier now: the users read in this run (with their current
@@ -105,17 +106,22 @@ pub(crate) fn record_candidates<'t>(
     found
 }
 
-/// Logins that could be the subject's: holding their identifier (or email), and not
-/// linked to someone else. Sorted by id.
+/// Logins that could be the subject's: holding their identifier or their email (a login's
+/// email is unique in the target), and not linked to someone else. Sorted by id.
 pub(crate) fn login_candidates<'t>(
     shared: &MappingShared<'t>,
     s: &Subject<'_>,
+    email: &str,
     skip: Option<&str>,
 ) -> Vec<&'t TargetLogin> {
-    let Some(identity) = s.identity else {
-        return Vec::new();
-    };
-    let mut found: Vec<&TargetLogin> = shared.target.logins_with_identity(identity).to_vec();
+    let mut found: Vec<&TargetLogin> = Vec::new();
+    if let Some(identity) = s.identity {
+        found.extend_from_slice(shared.target.logins_with_identity(identity));
+    }
+    let email = normalized(UniqueIdentifier::Email, email);
+    if !email.is_empty() {
+        found.extend_from_slice(shared.target.logins_with_email(&email));
+    }
     found.retain(|l| Some(l.id.as_str()) != skip && !shared.owned_by_other(&l.id, s.id));
     found.sort_by(|a, b| a.id.cmp(&b.id));
     found.dedup_by(|a, b| a.id == b.id);

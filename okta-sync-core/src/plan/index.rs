@@ -202,6 +202,9 @@ struct Matching<'a> {
     records_by_stamp: FxHashMap<Cow<'a, str>, Few<&'a TargetRecord>>,
     records_by_identity: FxHashMap<Cow<'a, str>, Few<&'a TargetRecord>>,
     logins_by_identity: FxHashMap<Cow<'a, str>, Few<&'a TargetLogin>>,
+    /// Logins by normalised email, whatever the unique identifier: a login's email is
+    /// unique in the target, so inviting the same address again is never right.
+    logins_by_email: FxHashMap<Cow<'a, str>, Few<&'a TargetLogin>>,
 }
 
 impl<'a> TargetIndex<'a> {
@@ -258,6 +261,10 @@ impl<'a> TargetIndex<'a> {
                 }
             }
             for login in &self.holdings.logins {
+                let email = normalized(UniqueIdentifier::Email, login.email.as_str());
+                if !email.is_empty() {
+                    insert_few(&mut m.logins_by_email, email, login);
+                }
                 let by_field = identity_of(&login.fields);
                 let by_email = (uid == UniqueIdentifier::Email)
                     .then(|| normalized(uid, login.email.as_str()))
@@ -289,6 +296,13 @@ impl<'a> TargetIndex<'a> {
         self.matching()
             .records_by_identity
             .get(identity)
+            .map_or(&[], Few::as_slice)
+    }
+
+    pub(crate) fn logins_with_email(&self, email: &str) -> &[&'a TargetLogin] {
+        self.matching()
+            .logins_by_email
+            .get(email)
             .map_or(&[], Few::as_slice)
     }
 

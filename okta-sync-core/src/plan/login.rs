@@ -343,7 +343,7 @@ impl LoginPlanner<'_> {
             );
         }
         let email = email.unwrap_or_default();
-        let candidates = login_candidates(&self.shared, s, dead_link);
+        let candidates = login_candidates(&self.shared, s, &email, dead_link);
         match candidates.as_slice() {
             [] => {
                 if self.is_ungrantable(role) {

@@ -45,12 +45,9 @@ pub(crate) fn insert_few<K: std::hash::Hash + Eq, T: Copy>(
     key: K,
     value: T,
 ) {
-    match map.get_mut(&key) {
-        Some(few) => few.push(value),
-        None => {
-            map.insert(key, Few::One(value));
-        }
-    }
+    map.entry(key)
+        .and_modify(|few| few.push(value))
+        .or_insert(Few::One(value));
 }
 
 /// `value` normalised as the unique identifier, borrowed when it already is (an email

@@ -209,3 +209,137 @@ pub fn target_lookups(config: &SyncConfig, directory: &DirectorySnapshot) -> Vec
     }
     lookups
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::config::ConfigFormat;
+    use crate::directory::GroupMembers;
+    use crate::model::{Group, GroupType};
+    use crate::state::{GroupState, Link, Origin};
+
+    fn link() -> Link {
+        Link {
+            target_id: "t".into(),
+            origin: Origin::Created,
+            active: true,
+            role: None,
+            fingerprint: 0,
+        }
+    }
+
+    fn group(members: &[&str]) -> GroupMembers {
+        GroupMembers {
+            group: Group {
+                id: "00g1".into(),
+                group_type: GroupType::OktaGroup,
+                name: "Staff".into(),
+                description: None,
+                last_updated: None,
+                last_membership_updated: None,
+            },
+            member_ids: members.iter().map(|m| m.to_string()).collect(),
+            complete: true,
+        }
+    }
+
+    #[test]
+    fn a_delta_fetches_linked_leavers_and_pending_retries() {
+        let mut state = SyncState::default();
+        state.retry.insert("u9".into());
+        state.groups.insert(
+            "Staff".into(),
+            GroupState {
+                members: ["u1", "u2", "u3"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<BTreeSet<_>>(),
+                ..GroupState::default()
+            },
+        );
+        let links = state.links.entry("logins".into()).or_default();
+        links.insert("u1".into(), link());
+        links.insert("u2".into(), link());
+        // u1 and u3 left Staff; u3 has no link, so their scope cannot matter.
+        let directory = DirectorySnapshot {
+            groups: [("Staff".to_string(), group(&["u2", "u4"]))].into(),
+            ..DirectorySnapshot::default()
+        };
+        assert_eq!(ids_to_fetch(&directory, &state), ["u1", "u9"]);
+
+        // An incompletely listed group tells nothing about who left.
+        let mut partial = directory.clone();
+        partial.groups.get_mut("Staff").unwrap().complete = false;
+        assert_eq!(ids_to_fetch(&partial, &state), ["u9"]);
+    }
+
+    #[test]
+    fn a_full_reconcile_fetches_linked_users_it_did_not_list() {
+        let mut state = SyncState::default();
+        let links = state.links.entry("people".into()).or_default();
+        links.insert("u1".into(), link());
+        links.insert("u2".into(), link());
+        let mut user =
+            crate::model::decode_user(br#"{"id":"u1","status":"ACTIVE","profile":{}}"#, "u")
+                .unwrap();
+        user.id = "u1".into();
+        let directory = DirectorySnapshot {
+            full: true,
+            users: vec![user],
+            ..DirectorySnapshot::default()
+        };
+        assert_eq!(ids_to_fetch(&directory, &state), ["u2"]);
+    }
+
+    #[test]
+    fn lookups_cover_identifiers_and_stamps() {
+        let config = SyncConfig::from_str(
+            r#"
+okta: { org_url: "https://example.okta.com", token: { env: T } }
+target: { kind: local, path: x.db }
+unique_identifier: email
+mappings:
+  - kind: record
+    name: people
+    collection: People
+    fields: [ { target: Email, source: profile.email } ]
+  - kind: login
+    name: logins
+    groups: [ { group: Staff, role: Collaborator } ]
+    fields: [ { target: Email, source: profile.email } ]
+"#,
+            ConfigFormat::Yaml,
+        )
+        .unwrap();
+        let user = crate::model::decode_user(
+            br#"{"id":"00u1","status":"ACTIVE","profile":{"email":" Ada@Example.com"}}"#,
+            "u",
+        )
+        .unwrap();
+        let directory = DirectorySnapshot {
+            users: vec![user],
+            ..DirectorySnapshot::default()
+        };
+        let lookups = target_lookups(&config, &directory);
+        let summary: Vec<(&str, &str, Vec<&str>)> = lookups
+            .iter()
+            .map(|l| {
+                (
+                    l.mapping.as_str(),
+                    l.field.as_str(),
+                    l.values.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("people", "Email", vec!["ada@example.com"]),
+                ("people", "Okta ID", vec!["00u1"]),
+                ("logins", "Email", vec!["ada@example.com"]),
+            ]
+        );
+    }
+}

@@ -98,6 +98,8 @@ pub struct Harness {
     /// Hand the kept state index to the planner (as a long-running engine does); off to
     /// let the planner build its lookups itself.
     pub pass_index: bool,
+    /// Tell the planner the full listing was narrowed by a pushdown.
+    pub users_filtered: bool,
 }
 
 impl Harness {
@@ -113,6 +115,7 @@ impl Harness {
             },
             fetch_by_id: true,
             pass_index: true,
+            users_filtered: false,
         }
     }
 
@@ -195,6 +198,7 @@ impl Harness {
             org.clock,
         );
         input.not_found = &not_found;
+        input.users_filtered = self.users_filtered;
         if self.pass_index {
             input.index = Some(&self.index);
         }
