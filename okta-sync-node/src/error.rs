@@ -1,0 +1,214 @@
+//! Core errors → JavaScript errors.
+//!
+//! A napi error carries only a status and a message, so the structured context of a core
+//! error (status, `errorCode`, request id, brake counts, config problems...) travels as JSON
+//! in the message, behind [`MARKER`]. The hand-written `errors.js` parses it and throws the
+//! matching `Error` subclass with those fields as properties. This file is the one place
+//! that knows the core's variants.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use futures::FutureExt;
+use napi::Status;
+use okta_sync_core::Error;
+use okta_sync_core::error::OktaApiError;
+use serde_json::{Map, Value, json};
+
+/// Prefix of a message that holds a structured okta-sync error (kept in step with `errors.js`).
+pub const MARKER: &str = "okta-sync-error:";
+
+/// Converts a core error into a napi error whose message `errors.js` understands.
+pub fn to_napi(err: Error) -> napi::Error {
+    encode(err.code(), &err.to_string(), details(&err))
+}
+
+/// The error for a Rust panic: the process lives on and the caller gets an `InternalError`.
+pub fn panic_error(payload: Box<dyn Any + Send>) -> napi::Error {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    encode(
+        "INTERNAL",
+        &format!("internal error in okta-sync (a bug; please report it): {text}"),
+        Map::new(),
+    )
+}
+
+/// Runs `f`, turning a core error or a panic into a structured JavaScript error.
+pub fn guard<T>(f: impl FnOnce() -> okta_sync_core::Result<T>) -> napi::Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(to_napi),
+        Err(payload) => Err(panic_error(payload)),
+    }
+}
+
+/// [`guard`] for futures: a panic while polling rejects the promise instead of aborting.
+pub async fn guard_async<T>(
+    fut: impl Future<Output = okta_sync_core::Result<T>>,
+) -> napi::Result<T> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result.map_err(to_napi),
+        Err(payload) => Err(panic_error(payload)),
+    }
+}
+
+fn encode(code: &str, message: &str, details: Map<String, Value>) -> napi::Error {
+    let payload = json!({ "code": code, "message": message, "details": details });
+    napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
+}
+
+/// The variant's fields, camelCased, for the JavaScript error's properties.
+fn details(err: &Error) -> Map<String, Value> {
+    let value = match err {
+        Error::Config { problems } => json!({ "problems": problems }),
+        Error::ConfigSyntax {
+            source_name,
+            message,
+        } => json!({ "sourceName": source_name, "detail": message }),
+        Error::Decode {
+            what,
+            path,
+            message,
+        } => json!({ "what": what, "path": path, "detail": message }),
+        Error::Okta(api) => okta_api(api),
+        Error::Credential { api, hint } => with(okta_api(api), "hint", json!(hint)),
+        Error::RateLimited { api, attempts } => with(okta_api(api), "attempts", json!(attempts)),
+        Error::Transport {
+            endpoint,
+            attempts,
+            message,
+        } => json!({ "endpoint": endpoint, "attempts": attempts, "detail": message }),
+        Error::IncompleteListing { listing, reason } => {
+            json!({ "listing": listing, "reason": reason })
+        }
+        Error::LogCursorExpired { reason } => json!({ "reason": reason }),
+        Error::Target {
+            target,
+            operation,
+            status,
+            message,
+        } => {
+            json!({ "target": target, "operation": operation, "status": status, "detail": message })
+        }
+        Error::BrakeTripped {
+            plan_hash,
+            reason,
+            counts,
+        } => json!({
+            "planHash": plan_hash,
+            "reason": reason,
+            "counts": {
+                "destructive": counts.destructive,
+                "managed": counts.managed,
+                "inScope": counts.in_scope,
+                "baseline": counts.baseline,
+            },
+        }),
+        Error::ApprovalMismatch { approved, actual } => {
+            json!({ "approvedPlanHash": approved, "planHash": actual })
+        }
+        Error::State { operation, message } => json!({ "operation": operation, "detail": message }),
+        Error::Secret { name, reason } => json!({ "secret": name, "reason": reason }),
+        Error::Callback { name, message } => json!({ "callback": name, "detail": message }),
+        // A variant added to the core later still gets its code and message.
+        _ => json!({}),
+    };
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn okta_api(api: &OktaApiError) -> Value {
+    json!({
+        "status": api.status,
+        "errorCode": api.error_code,
+        "errorSummary": api.error_summary,
+        "errorId": api.error_id,
+        "errorCauses": api.error_causes,
+        "requestId": api.request_id,
+        "endpoint": api.endpoint,
+    })
+}
+
+fn with(mut value: Value, key: &str, extra: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.insert(key.to_string(), extra);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use okta_sync_core::error::{BrakeCounts, ConfigProblem};
+
+    use super::*;
+
+    fn payload(err: napi::Error) -> Value {
+        let json = err.reason.strip_prefix(MARKER).expect("marker");
+        serde_json::from_str(json).expect("json")
+    }
+
+    #[test]
+    fn okta_errors_keep_their_context() {
+        let api = OktaApiError {
+            status: 429,
+            error_code: Some("E0000047".into()),
+            error_summary: Some("API call exceeded rate limit due to too many requests.".into()),
+            error_id: Some("oaeXYZ".into()),
+            error_causes: vec![],
+            request_id: Some("req-1".into()),
+            endpoint: "GET /api/v1/users".into(),
+        };
+        let p = payload(to_napi(Error::RateLimited { api, attempts: 5 }));
+        assert_eq!(p["code"], "RATE_LIMITED");
+        assert_eq!(p["details"]["status"], 429);
+        assert_eq!(p["details"]["errorCode"], "E0000047");
+        assert_eq!(p["details"]["requestId"], "req-1");
+        assert_eq!(p["details"]["attempts"], 5);
+        assert!(p["message"].as_str().unwrap().contains("after 5 attempts"));
+    }
+
+    #[test]
+    fn brake_and_config_errors_carry_counts_and_problems() {
+        let brake = Error::BrakeTripped {
+            plan_hash: "abc".into(),
+            reason: "too many".into(),
+            counts: BrakeCounts {
+                destructive: 30,
+                managed: 100,
+                in_scope: 70,
+                baseline: 100,
+            },
+        };
+        let p = payload(to_napi(brake));
+        assert_eq!(p["code"], "SAFETY_BRAKE_TRIPPED");
+        assert_eq!(p["details"]["planHash"], "abc");
+        assert_eq!(p["details"]["counts"]["inScope"], 70);
+
+        let config = Error::Config {
+            problems: vec![ConfigProblem {
+                path: "mappings[1].filters.department".into(),
+                message: "not allowed on a login mapping".into(),
+            }],
+        };
+        let p = payload(to_napi(config));
+        assert_eq!(p["code"], "CONFIG_INVALID");
+        assert_eq!(
+            p["details"]["problems"][0]["path"],
+            "mappings[1].filters.department"
+        );
+    }
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let err = guard::<()>(|| panic!("boom")).unwrap_err();
+        let p = payload(err);
+        assert_eq!(p["code"], "INTERNAL");
+        assert!(p["message"].as_str().unwrap().contains("boom"));
+    }
+}
