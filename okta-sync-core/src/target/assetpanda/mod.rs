@@ -1,0 +1,1 @@
+//! Asset Panda Pro over HTTP. (In progress.)
