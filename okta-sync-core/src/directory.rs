@@ -155,7 +155,11 @@ pub trait DirectorySource: Send + Sync {
     /// [`DirectorySnapshot::gaps`] (with what was read so far) rather than as an error, so
     /// that creates and updates can proceed while destructive actions are held back;
     /// errors are for failures that leave nothing usable (bad credentials at the start).
-    async fn read(&self, scope: &ReadScope, observer: &dyn ReadObserver) -> Result<DirectorySnapshot>;
+    async fn read(
+        &self,
+        scope: &ReadScope,
+        observer: &dyn ReadObserver,
+    ) -> Result<DirectorySnapshot>;
 
     /// Fetches single users by id, for people whose scope may have changed without their
     /// own record changing (removed from a group). A user Okta no longer has

@@ -170,7 +170,9 @@ pub enum Error {
     },
 
     /// The plan would deactivate or downgrade more than the safety policy allows.
-    #[error("safety brake tripped for plan {plan_hash}: {reason}; re-run apply with an approval for this exact plan hash to proceed")]
+    #[error(
+        "safety brake tripped for plan {plan_hash}: {reason}; re-run apply with an approval for this exact plan hash to proceed"
+    )]
     BrakeTripped {
         /// The content hash of the refused plan; an approval must name it.
         plan_hash: String,
@@ -258,7 +260,10 @@ impl Error {
     }
 
     /// Builds a decode error from a `serde_path_to_error` failure.
-    pub fn decode(what: impl Into<String>, err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+    pub fn decode(
+        what: impl Into<String>,
+        err: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
         let path = err.path().to_string();
         Error::Decode {
             what: what.into(),

@@ -63,7 +63,10 @@ impl EventKind {
 
     /// Whether the event means the user no longer exists in Okta.
     pub fn is_deletion(self) -> bool {
-        matches!(self, EventKind::DeleteInitiated | EventKind::DeleteCompleted)
+        matches!(
+            self,
+            EventKind::DeleteInitiated | EventKind::DeleteCompleted
+        )
     }
 }
 
@@ -127,12 +130,13 @@ struct WireTarget {
 /// report how much of the log it read.
 pub fn decode_events(bytes: &[u8], what: &str) -> Result<(Vec<LifecycleEvent>, usize)> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let raw: Vec<Value> = serde_path_to_error::deserialize(de).map_err(|e| Error::decode(what, e))?;
+    let raw: Vec<Value> =
+        serde_path_to_error::deserialize(de).map_err(|e| Error::decode(what, e))?;
     let total = raw.len();
     let mut kept = Vec::new();
     for (index, value) in raw.into_iter().enumerate() {
-        let wire: WireEvent = serde_path_to_error::deserialize(value)
-            .map_err(|e| Error::Decode {
+        let wire: WireEvent =
+            serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
                 what: what.to_string(),
                 path: format!("[{index}].{}", e.path()),
                 message: e.into_inner().to_string(),
@@ -145,7 +149,11 @@ pub fn decode_events(bytes: &[u8], what: &str) -> Result<(Vec<LifecycleEvent>, u
 }
 
 fn reduce(wire: WireEvent, what: &str, index: usize) -> Result<Option<LifecycleEvent>> {
-    let Some(kind) = wire.event_type.as_deref().and_then(EventKind::from_event_type) else {
+    let Some(kind) = wire
+        .event_type
+        .as_deref()
+        .and_then(EventKind::from_event_type)
+    else {
         return Ok(None);
     };
     let succeeded = wire
@@ -159,7 +167,10 @@ fn reduce(wire: WireEvent, what: &str, index: usize) -> Result<Option<LifecycleE
     let missing = |field: &str| Error::Decode {
         what: what.to_string(),
         path: format!("[{index}].{field}"),
-        message: format!("a {} event needs this field", wire.event_type.as_deref().unwrap_or("")),
+        message: format!(
+            "a {} event needs this field",
+            wire.event_type.as_deref().unwrap_or("")
+        ),
     };
     let targets = wire.target.unwrap_or_default();
     let user = targets
@@ -169,14 +180,21 @@ fn reduce(wire: WireEvent, what: &str, index: usize) -> Result<Option<LifecycleE
     let group = targets
         .iter()
         .find(|t| t.target_type.as_deref() == Some("UserGroup"));
-    if matches!(kind, EventKind::MembershipAdded | EventKind::MembershipRemoved) && group.is_none() {
+    if matches!(
+        kind,
+        EventKind::MembershipAdded | EventKind::MembershipRemoved
+    ) && group.is_none()
+    {
         return Err(missing("target[type=UserGroup]"));
     }
     Ok(Some(LifecycleEvent {
         uuid: wire.uuid.ok_or_else(|| missing("uuid"))?,
         published: wire.published.ok_or_else(|| missing("published"))?,
         kind,
-        user_id: user.id.clone().ok_or_else(|| missing("target[type=User].id"))?,
+        user_id: user
+            .id
+            .clone()
+            .ok_or_else(|| missing("target[type=User].id"))?,
         user_login: user.alternate_id.clone(),
         group_id: group.and_then(|g| g.id.clone()),
         group_name: group.and_then(|g| g.display_name.clone()),

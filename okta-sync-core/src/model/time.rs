@@ -37,9 +37,7 @@ pub mod optional {
     }
 
     /// Accepts an RFC 3339 timestamp, `null`, or an absent field (with `#[serde(default)]`).
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         Option::<DateTime<Utc>>::deserialize(d)
     }
 }

@@ -221,7 +221,10 @@ impl Serialize for DirectoryUser {
             password_changed: self.password_changed,
             user_type: self.user_type.clone().map(|id| WireType { id: Some(id) }),
             profile: self.profile.clone(),
-            credentials: self.provider.clone().map(|p| WireCredentials { provider: Some(p) }),
+            credentials: self
+                .provider
+                .clone()
+                .map(|p| WireCredentials { provider: Some(p) }),
         }
         .serialize(s)
     }
