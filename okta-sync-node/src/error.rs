@@ -31,9 +31,14 @@ pub fn panic_error(payload: Box<dyn Any + Send>) -> napi::Error {
         .map(|s| (*s).to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
+    internal(format!("panic: {text}"))
+}
+
+/// An error of the binding itself (a value that would not serialize): a bug, like a panic.
+pub fn internal(message: impl std::fmt::Display) -> napi::Error {
     encode(
         "INTERNAL",
-        &format!("internal error in okta-sync (a bug; please report it): {text}"),
+        &format!("internal error in okta-sync (a bug; please report it): {message}"),
         Map::new(),
     )
 }
@@ -109,7 +114,7 @@ fn details(err: &Error) -> Map<String, Value> {
             },
         }),
         Error::ApprovalMismatch { approved, actual } => {
-            json!({ "approvedPlanHash": approved, "planHash": actual })
+            json!({ "approved": approved, "actual": actual })
         }
         Error::State { operation, message } => json!({ "operation": operation, "detail": message }),
         Error::Secret { name, reason } => json!({ "secret": name, "reason": reason }),
