@@ -6,8 +6,13 @@
 //! in `docs/configuration.md`; the JSON Schema in `docs/config.schema.json` is generated
 //! from these types and checked by a test.
 
+mod load;
+mod schema;
 mod secret;
 mod types;
+mod validate;
 
+pub use load::ConfigFormat;
+pub use schema::json_schema;
 pub use secret::{SecretProvider, SecretRef};
 pub use types::*;
