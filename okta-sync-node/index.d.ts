@@ -9,5 +9,47 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A configuration as `lib.js` passes it: a file path, or the JSON text of an object. */
+export interface ConfigSource {
+  /** Path of a YAML, TOML or JSON file. */
+  path?: string
+  /** `JSON.stringify` of a configuration object. */
+  json?: string
+}
+
+/**
+ * Says whether the named mapping admits a user, and why, filter kind by filter kind.
+ * `groups` are the groups (names or ids, as written in the configuration) the user is in.
+ */
+export declare function explain(config: ConfigSource, mapping: string, userJson: string, groups: Array<string>): any
+
+/**
+ * The target object after `lib.js` has adapted it: methods bound, taking and returning
+ * JSON text, and `capabilities()` already awaited (the core asks for them synchronously).
+ */
+export interface JsTargetSpec {
+  /** Name used in errors and reports. */
+  name: string
+  /** The awaited `capabilities()`, as JSON. */
+  capabilities: string
+  /** `(mapping) => holdings`. */
+  holdings: (json: string) => Promise<string>
+  /** `({ mapping, field, values }) => holdings`. */
+  lookup: (json: string) => Promise<string>
+  /** `(batch) => outcomes`. */
+  write: (json: string) => Promise<string>
+  /** `(config) => { ok, messages }`. */
+  checkConnection: (json: string) => Promise<string>
+}
+
+/** Loads and validates a configuration and returns it with every default filled in. */
+export declare function loadConfig(config: ConfigSource): any
+
+/** Maps one user (Okta's JSON shape, as text) with the named mapping's field map. */
+export declare function mapUser(config: ConfigSource, mapping: string, userJson: string): any
+
+/** Checks a configuration; throws a `ConfigError` listing every problem with its path. */
+export declare function validateConfig(config: ConfigSource): void
+
 /** The version of the native addon. */
 export declare function version(): string

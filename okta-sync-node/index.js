@@ -835,4 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.explain = nativeBinding.explain
+module.exports.loadConfig = nativeBinding.loadConfig
+module.exports.mapUser = nativeBinding.mapUser
+module.exports.validateConfig = nativeBinding.validateConfig
 module.exports.version = nativeBinding.version

@@ -8,6 +8,7 @@
 mod callback;
 mod error;
 mod js_target;
+mod pure;
 mod secrets;
 
 use napi_derive::napi;

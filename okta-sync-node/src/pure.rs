@@ -26,7 +26,7 @@ pub struct ConfigSource {
 }
 
 impl ConfigSource {
-    /// Loads the configuration (validation included, as the core does on load).
+    /// Loads and validates the configuration (the core validates on every load).
     pub fn load(&self) -> Result<SyncConfig> {
         match (&self.path, &self.json) {
             (Some(path), _) => SyncConfig::from_path(path),
@@ -43,17 +43,13 @@ impl ConfigSource {
 /// Checks a configuration; throws a `ConfigError` listing every problem with its path.
 #[napi]
 pub fn validate_config(config: ConfigSource) -> napi::Result<()> {
-    guard(|| config.load()?.validate())
+    guard(|| config.load().map(drop))
 }
 
 /// Loads and validates a configuration and returns it with every default filled in.
 #[napi]
 pub fn load_config(config: ConfigSource) -> napi::Result<Value> {
-    let loaded = guard(|| {
-        let loaded = config.load()?;
-        loaded.validate()?;
-        Ok(loaded)
-    })?;
+    let loaded = guard(|| config.load())?;
     to_value(&loaded)
 }
 
