@@ -201,6 +201,27 @@ class SyncEngine {
   }
 }
 
+const {
+  OktaSyncError,
+  ConfigError,
+  DecodeError,
+  OktaApiError,
+  CredentialError,
+  RateLimitError,
+  TransportError,
+  IncompleteListingError,
+  LogCursorExpiredError,
+  TargetError,
+  SafetyBrakeTrippedError,
+  ApprovalMismatchError,
+  StateError,
+  SecretError,
+  CallbackError,
+  InternalError,
+} = errors
+const { version } = native
+
+// Shorthand names only, so that ESM `import { SyncEngine } from 'okta-sync'` sees each one.
 module.exports = {
   SyncEngine,
   validateConfig,
@@ -208,7 +229,21 @@ module.exports = {
   mapUser,
   explain,
   planOffline,
-  version: native.version,
-  ...errors,
+  version,
+  OktaSyncError,
+  ConfigError,
+  DecodeError,
+  OktaApiError,
+  CredentialError,
+  RateLimitError,
+  TransportError,
+  IncompleteListingError,
+  LogCursorExpiredError,
+  TargetError,
+  SafetyBrakeTrippedError,
+  ApprovalMismatchError,
+  StateError,
+  SecretError,
+  CallbackError,
+  InternalError,
 }
-delete module.exports.fromNative
