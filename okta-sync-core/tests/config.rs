@@ -209,6 +209,10 @@ fn shape_errors_name_their_path() {
     );
 
     let mut v = base();
+    v["mappings"][1].as_object_mut().unwrap().remove("name");
+    assert_eq!(only_problem(v), "mappings[1]: missing field `name`");
+
+    let mut v = base();
     v.as_object_mut().unwrap().remove("unique_identifier");
     assert_eq!(only_problem(v), ".: missing field `unique_identifier`");
 

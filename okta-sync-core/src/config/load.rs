@@ -61,7 +61,6 @@ impl SyncConfig {
     }
 
     /// Decodes and validates a configuration held in memory.
-    #[allow(clippy::should_implement_trait)] // two arguments: not `FromStr`.
     pub fn from_str(text: &str, format: ConfigFormat) -> Result<Self> {
         Self::parse_named(text, format, INLINE)
     }
@@ -119,10 +118,7 @@ fn decode(value: &Value) -> Result<SyncConfig> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
-        let mut problem = refine(value, &path).unwrap_or_else(|| ConfigProblem {
-            path: if path.is_empty() { ".".into() } else { path },
-            message,
-        });
+        let mut problem = refine(value, &path).unwrap_or(ConfigProblem { path, message });
         if is_secret_path(&problem.path) {
             // serde quotes the offending value ("unknown variant `00T...`"), which here
             // may be a token pasted inline.
@@ -185,9 +181,10 @@ fn variant_problem<T: DeserializeOwned>(element: &Value, prefix: &str) -> Option
     body.remove("kind");
     let body = Value::Object(body);
     let err = serde_path_to_error::deserialize::<_, T>(&body).err()?;
+    // An empty path displays as `.`.
     let inner = err.path().to_string();
     Some(ConfigProblem {
-        path: if inner.is_empty() {
+        path: if inner == "." {
             prefix.to_string()
         } else {
             format!("{prefix}.{inner}")

@@ -9,7 +9,7 @@
 //!
 //! An empty kind admits everyone. [`FilterEvaluator::explain`] says which kind admitted or
 //! excluded a user and why; [`FilterEvaluator::pushdown`] gives the part Okta can evaluate
-//! server-side (see [`pushdown`] for why it is only ever looser than local evaluation).
+//! server-side (only ever looser than local evaluation; `filter/pushdown.rs` says why).
 
 mod department;
 mod pushdown;
@@ -41,7 +41,8 @@ pub struct Pushdown {
     pub filter: Option<String>,
     /// A users `search` expression on department, already ANDed with the status condition
     /// when there is one, so that a source uses either `search` (when present) or `filter`,
-    /// never both. `None` when department matching cannot be pushed (see [`pushdown`]).
+    /// never both. `None` when department matching cannot be pushed: Okta's `search` ignores
+    /// case but does not trim, so only `department_case_sensitive` filters are pushed.
     pub search: Option<String>,
     /// Groups (as configured) whose member listings hold everyone in scope; empty when
     /// there is no group filter.

@@ -138,7 +138,10 @@ pub fn decode_events(bytes: &[u8], what: &str) -> Result<(Vec<LifecycleEvent>, u
         let wire: WireEvent =
             serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
                 what: what.to_string(),
-                path: format!("[{index}].{}", e.path()),
+                path: match e.path().to_string().as_str() {
+                    "." => format!("[{index}]"),
+                    inner => format!("[{index}].{inner}"),
+                },
                 message: e.into_inner().to_string(),
             })?;
         if let Some(event) = reduce(wire, what, index)? {
