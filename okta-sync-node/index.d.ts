@@ -9,6 +9,9 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The JSON Schema of the configuration (what `docs/config.schema.json` holds). */
+export declare function configSchema(): any
+
 /** A configuration as `lib.js` passes it: a file path, or the JSON text of an object. */
 export interface ConfigSource {
   /** Path of a YAML, TOML or JSON file. */

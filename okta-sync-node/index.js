@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.configSchema = nativeBinding.configSchema
 module.exports.explain = nativeBinding.explain
 module.exports.loadConfig = nativeBinding.loadConfig
 module.exports.mapUser = nativeBinding.mapUser

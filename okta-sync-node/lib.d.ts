@@ -328,6 +328,8 @@ export type ConnectionReport = Record<string, unknown>
 export declare function validateConfig(config: ConfigInput): void
 /** Loads and validates a configuration; returns it with every default filled in. */
 export declare function loadConfig(config: ConfigInput): SyncConfig
+/** The JSON Schema of the configuration (as in docs/config.schema.json). */
+export declare function configSchema(): Record<string, unknown>
 /** Maps one Okta user with the named mapping's field map. */
 export declare function mapUser(config: ConfigInput, mapping: string, user: OktaUser): MappedUser
 /** Says whether the named mapping admits a user, and why. `groups`: the groups (names or ids, as configured) the user is in. */

@@ -78,6 +78,11 @@ function loadConfig(config) {
   return callSync(() => native.loadConfig(configSource(config)))
 }
 
+/** The JSON Schema of the configuration. */
+function configSchema() {
+  return callSync(() => native.configSchema())
+}
+
 /** Maps one Okta user with the named mapping's field map: `{ fields, problems }`. */
 function mapUser(config, mapping, user) {
   return callSync(() => native.mapUser(configSource(config), mapping, userJson(user)))
@@ -226,6 +231,7 @@ module.exports = {
   SyncEngine,
   validateConfig,
   loadConfig,
+  configSchema,
   mapUser,
   explain,
   planOffline,

@@ -30,6 +30,11 @@ test('loadConfig fills in defaults, from a path, a file URL or an object', () =>
   assert.equal(okta.validateConfig(loaded), undefined)
 })
 
+test('configSchema is the committed JSON Schema of the configuration', () => {
+  const committed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'config.schema.json'), 'utf8'))
+  assert.deepEqual(okta.configSchema(), committed)
+})
+
 test('validateConfig reports every problem with its path', () => {
   const config = okta.loadConfig(configPath)
   config.mappings[1].filters = { department: ['Engineering'] }

@@ -53,6 +53,12 @@ pub fn load_config(config: ConfigSource) -> napi::Result<Value> {
     to_value(&loaded)
 }
 
+/// The JSON Schema of the configuration (what `docs/config.schema.json` holds).
+#[napi]
+pub fn config_schema() -> Value {
+    okta_sync_core::config::json_schema()
+}
+
 /// Maps one user (Okta's JSON shape, as text) with the named mapping's field map.
 #[napi]
 pub fn map_user(config: ConfigSource, mapping: String, user_json: String) -> napi::Result<Value> {
