@@ -21,21 +21,59 @@ pub const MARKER: &str = "okta-sync-error:";
 
 /// Converts a core error into a napi error whose message `errors.js` understands.
 pub fn to_napi(err: Error) -> napi::Error {
-    encode(err.code(), &err.to_string(), details(&err))
+    napi_error(message_of(&err))
 }
 
-/// The error for a Rust panic: the process lives on and the caller gets an `InternalError`.
-pub fn panic_error(payload: Box<dyn Any + Send>) -> napi::Error {
+/// An error of the binding itself (a value that would not serialize): a bug, like a panic.
+pub fn internal(message: impl std::fmt::Display) -> napi::Error {
+    napi_error(internal_message(message))
+}
+
+/// Runs `f`, turning a core error or a panic into a structured JavaScript error.
+pub fn guard<T>(f: impl FnOnce() -> okta_sync_core::Result<T>) -> napi::Result<T> {
+    catch(f).map_err(napi_error)
+}
+
+/// [`guard`] for futures: a panic while polling rejects the promise instead of aborting.
+pub async fn guard_async<T>(
+    fut: impl Future<Output = okta_sync_core::Result<T>>,
+) -> napi::Result<T> {
+    catch_async(fut).await.map_err(napi_error)
+}
+
+fn napi_error(message: String) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, message)
+}
+
+// The functions below build the messages without touching napi, so that they can be unit
+// tested (a test binary cannot link Node-API symbols).
+
+/// Runs `f`; an error or a panic becomes the message of the JavaScript error to throw.
+fn catch<T>(f: impl FnOnce() -> okta_sync_core::Result<T>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(|e| message_of(&e)),
+        Err(payload) => Err(panic_message(payload)),
+    }
+}
+
+async fn catch_async<T>(fut: impl Future<Output = okta_sync_core::Result<T>>) -> Result<T, String> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result.map_err(|e| message_of(&e)),
+        Err(payload) => Err(panic_message(payload)),
+    }
+}
+
+/// The message for a Rust panic: the process lives on and the caller gets an `InternalError`.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
     let text = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
-    internal(format!("panic: {text}"))
+    internal_message(format!("panic: {text}"))
 }
 
-/// An error of the binding itself (a value that would not serialize): a bug, like a panic.
-pub fn internal(message: impl std::fmt::Display) -> napi::Error {
+fn internal_message(message: impl std::fmt::Display) -> String {
     encode(
         "INTERNAL",
         &format!("internal error in okta-sync (a bug; please report it): {message}"),
@@ -43,27 +81,13 @@ pub fn internal(message: impl std::fmt::Display) -> napi::Error {
     )
 }
 
-/// Runs `f`, turning a core error or a panic into a structured JavaScript error.
-pub fn guard<T>(f: impl FnOnce() -> okta_sync_core::Result<T>) -> napi::Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(result) => result.map_err(to_napi),
-        Err(payload) => Err(panic_error(payload)),
-    }
+fn message_of(err: &Error) -> String {
+    encode(err.code(), &err.to_string(), details(err))
 }
 
-/// [`guard`] for futures: a panic while polling rejects the promise instead of aborting.
-pub async fn guard_async<T>(
-    fut: impl Future<Output = okta_sync_core::Result<T>>,
-) -> napi::Result<T> {
-    match AssertUnwindSafe(fut).catch_unwind().await {
-        Ok(result) => result.map_err(to_napi),
-        Err(payload) => Err(panic_error(payload)),
-    }
-}
-
-fn encode(code: &str, message: &str, details: Map<String, Value>) -> napi::Error {
+fn encode(code: &str, message: &str, details: Map<String, Value>) -> String {
     let payload = json!({ "code": code, "message": message, "details": details });
-    napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
+    format!("{MARKER}{payload}")
 }
 
 /// The variant's fields, camelCased, for the JavaScript error's properties.
@@ -153,8 +177,8 @@ mod tests {
 
     use super::*;
 
-    fn payload(err: napi::Error) -> Value {
-        let json = err.reason.strip_prefix(MARKER).expect("marker");
+    fn payload(message: String) -> Value {
+        let json = message.strip_prefix(MARKER).expect("marker");
         serde_json::from_str(json).expect("json")
     }
 
@@ -169,7 +193,7 @@ mod tests {
             request_id: Some("req-1".into()),
             endpoint: "GET /api/v1/users".into(),
         };
-        let p = payload(to_napi(Error::RateLimited { api, attempts: 5 }));
+        let p = payload(message_of(&Error::RateLimited { api, attempts: 5 }));
         assert_eq!(p["code"], "RATE_LIMITED");
         assert_eq!(p["details"]["status"], 429);
         assert_eq!(p["details"]["errorCode"], "E0000047");
@@ -190,7 +214,7 @@ mod tests {
                 baseline: 100,
             },
         };
-        let p = payload(to_napi(brake));
+        let p = payload(message_of(&brake));
         assert_eq!(p["code"], "SAFETY_BRAKE_TRIPPED");
         assert_eq!(p["details"]["planHash"], "abc");
         assert_eq!(p["details"]["counts"]["inScope"], 70);
@@ -201,7 +225,7 @@ mod tests {
                 message: "not allowed on a login mapping".into(),
             }],
         };
-        let p = payload(to_napi(config));
+        let p = payload(message_of(&config));
         assert_eq!(p["code"], "CONFIG_INVALID");
         assert_eq!(
             p["details"]["problems"][0]["path"],
@@ -211,9 +235,28 @@ mod tests {
 
     #[test]
     fn panics_become_internal_errors() {
-        let err = guard::<()>(|| panic!("boom")).unwrap_err();
-        let p = payload(err);
+        let p = payload(catch::<()>(|| panic!("boom")).unwrap_err());
         assert_eq!(p["code"], "INTERNAL");
         assert!(p["message"].as_str().unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn panics_in_futures_become_internal_errors() {
+        let fut = catch_async::<()>(async { panic!("async boom") });
+        let p = payload(futures::executor::block_on(fut).unwrap_err());
+        assert_eq!(p["code"], "INTERNAL");
+        assert!(p["message"].as_str().unwrap().contains("async boom"));
+    }
+
+    #[test]
+    fn core_errors_keep_their_code_and_message() {
+        let err = Error::Secret {
+            name: "env:OKTA_API_TOKEN".into(),
+            reason: "the environment variable is not set".into(),
+        };
+        let p = payload(catch::<()>(|| Err(err)).unwrap_err());
+        assert_eq!(p["code"], "SECRET");
+        assert_eq!(p["details"]["secret"], "env:OKTA_API_TOKEN");
+        assert!(p["message"].as_str().unwrap().contains("not set"));
     }
 }

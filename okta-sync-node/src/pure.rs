@@ -94,15 +94,19 @@ fn user_from_json(json: &str) -> Result<DirectoryUser> {
 }
 
 fn find_mapping<'c>(config: &'c SyncConfig, name: &str) -> Result<&'c Mapping> {
-    config.mappings.iter().find(|m| m.name() == name).ok_or_else(|| {
-        let known: Vec<&str> = config.mappings.iter().map(Mapping::name).collect();
-        Error::Config {
-            problems: vec![ConfigProblem {
-                path: "mappings".to_string(),
-                message: format!("no mapping named {name:?}; mappings: {}", known.join(", ")),
-            }],
-        }
-    })
+    config
+        .mappings
+        .iter()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = config.mappings.iter().map(Mapping::name).collect();
+            Error::Config {
+                problems: vec![ConfigProblem {
+                    path: "mappings".to_string(),
+                    message: format!("no mapping named {name:?}; mappings: {}", known.join(", ")),
+                }],
+            }
+        })
 }
 
 /// Parses JSON text given by JavaScript, naming the path of a problem.
