@@ -224,3 +224,4 @@ pub trait AssetTarget: Send + Sync {
 
 pub mod assetpanda;
 pub mod local;
+pub(crate) mod matching;

@@ -1,1 +1,0 @@
-//! The embedded local target (SQLite). (In progress.)
