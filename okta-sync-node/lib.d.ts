@@ -296,16 +296,27 @@ export interface OfflineInput {
   /** A directory snapshot (the core's `DirectorySnapshot`). */
   directory: Record<string, unknown>
   /** What the target holds, per mapping name. */
-  holdings: Record<string, TargetHoldings>
+  holdings?: Record<string, TargetHoldings>
+  /** Default: a target that can do everything, in batches of 100. */
   capabilities?: Capabilities
   /** The sync state; `{}` before the first run. */
   state?: Record<string, unknown>
-  /** Okta's clock, RFC 3339. */
+  /** Ids Okta answered 404 for when fetched by id (evidence of deletion). */
+  not_found?: string[]
+  /** Okta's clock, RFC 3339. Default: `directory.server_time`. */
   now?: string
 }
 
-/** A progress event; `phase` says which kind. */
-export interface ProgressEvent { phase: string; [key: string]: unknown }
+export type Phase = 'check_connections' | 'load_state' | 'read_directory' | 'read_target' | 'plan' | 'apply' | 'commit_state'
+
+/** A progress event; `event` says which kind. */
+export type ProgressEvent =
+  | { event: 'phase_started'; phase: Phase }
+  | { event: 'phase_finished'; phase: Phase; elapsed_ms: number }
+  | { event: 'page_fetched'; listing: string; items: number }
+  | { event: 'throttled'; wait_ms: number }
+  | { event: 'actions_applied'; finished: number; total: number }
+  | { event: 'warning'; message: string }
 
 export type SyncMode = 'auto' | 'full' | 'delta'
 
@@ -318,8 +329,13 @@ export interface EngineOptions {
   secrets?: Record<string, string>
 }
 
-/** Checks for "Test and save connection". */
-export type ConnectionReport = Record<string, unknown>
+/** "Test and save connection", for both sides. */
+export interface ConnectionReport {
+  /** True when both sides are usable. */
+  ok: boolean
+  okta: { ok: boolean; users: boolean; groups: boolean; system_log: boolean; messages: string[] }
+  target: TargetCheck
+}
 
 // ---------------------------------------------------------------------------------------
 // API

@@ -93,7 +93,7 @@ function explain(config, mapping, user, groups = []) {
   return callSync(() => native.explain(configSource(config), mapping, userJson(user), groups))
 }
 
-/** Builds a plan from plain data (config, directory, holdings, capabilities, state, now). */
+/** Builds a plan from plain data (config, directory, holdings, capabilities, state, not_found, now). */
 async function planOffline(input) {
   const text = typeof input === 'string' ? input : JSON.stringify(input)
   return parsePlan(await callAsync(() => native.planOffline(text)))

@@ -41,7 +41,9 @@ test('full import then delta into the embedded local target', async (t) => {
   assert.equal(report.counts.create_record.done, scope.engineering.length)
   assert.equal(report.counts.create_login.done, scope.admins.length)
   assert.ok(events.length > 0, 'progress events arrive before the promise settles')
-  assert.ok(events.every((e) => typeof e.phase === 'string'), JSON.stringify(events.slice(0, 3)))
+  assert.ok(events.every((e) => typeof e.event === 'string'), JSON.stringify(events.slice(0, 3)))
+  assert.ok(events.some((e) => e.event === 'phase_finished' && e.phase === 'apply'), 'the apply phase is reported')
+  assert.ok(events.some((e) => e.event === 'page_fetched'), 'pages are reported')
 
   // Nothing changed in Okta: a delta with nothing to do.
   const quiet = await engine.run()
