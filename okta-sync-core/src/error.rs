@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -64,7 +64,7 @@ impl fmt::Display for ConfigProblem {
 }
 
 /// Counts attached to a tripped safety brake, so the caller can show what was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct BrakeCounts {
     /// Deactivations and downgrades the plan would perform.
     pub destructive: u64,

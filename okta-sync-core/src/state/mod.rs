@@ -38,7 +38,32 @@ pub struct Link {
     #[serde(default)]
     pub role: Option<String>,
     /// Fingerprint of the mapped values last written, to skip unchanged users cheaply.
+    /// Serialized as 16 hex digits: JSON numbers above 2^53 lose precision in JavaScript.
+    #[serde(with = "fingerprint_hex")]
     pub fingerprint: u64,
+}
+
+/// Writes a fingerprint as hex text; reads hex text or a plain number.
+mod fingerprint_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(fp: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{fp:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Hex(String),
+            Number(u64),
+        }
+        match Text::deserialize(d)? {
+            Text::Number(n) => Ok(n),
+            Text::Hex(h) => u64::from_str_radix(&h, 16)
+                .map_err(|e| D::Error::custom(format!("fingerprint {h:?} is not hex: {e}"))),
+        }
+    }
 }
 
 /// What is remembered of one Okta user.
@@ -99,6 +124,11 @@ pub struct SyncState {
     /// In-scope population per mapping at the last successful run (the brake's baseline).
     #[serde(default)]
     pub baseline: BTreeMap<String, u64>,
+    /// Okta users to re-read by id at the next run although Okta shows no change for them:
+    /// a write for them failed, or a destructive action was held back. Without this, a
+    /// delta (which only sees users Okta changed) would forget them once the watermark moved.
+    #[serde(default)]
+    pub retry: BTreeSet<String>,
 }
 
 impl SyncState {
@@ -139,11 +169,22 @@ impl SyncState {
                 }
                 None => {
                     links.remove(user);
+                    // Keep the state equal to what a store loads back: no empty mappings.
+                    if links.is_empty() {
+                        self.links.remove(mapping);
+                    }
                 }
             }
         }
         for (mapping, count) in &changes.baseline {
             self.baseline.insert(mapping.clone(), *count);
+        }
+        for (id, pending) in &changes.retry {
+            if *pending {
+                self.retry.insert(id.clone());
+            } else {
+                self.retry.remove(id);
+            }
         }
     }
 }
@@ -182,6 +223,9 @@ pub struct StateChanges {
     /// New baselines per mapping.
     #[serde(default)]
     pub baseline: BTreeMap<String, u64>,
+    /// Users to add to (`true`) or remove from (`false`) [`SyncState::retry`].
+    #[serde(default)]
+    pub retry: BTreeMap<String, bool>,
 }
 
 /// Serializes the tuple-keyed link map as a list, since JSON keys must be strings.
@@ -191,6 +235,8 @@ mod link_changes {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::Link;
+
+    type LinkChanges = BTreeMap<(String, String), Option<Link>>;
 
     #[derive(Serialize, Deserialize)]
     struct Entry {
@@ -210,15 +256,19 @@ mod link_changes {
         }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<(String, String), Option<Link>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LinkChanges, D::Error> {
         Ok(Vec::<Entry>::deserialize(d)?
             .into_iter()
             .map(|e| ((e.mapping, e.okta_id), e.link))
             .collect())
     }
 }
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStateStore;
+pub use sqlite::SqliteStateStore;
 
 /// Durable storage of [`SyncState`].
 pub trait StateStore: Send + Sync {

@@ -28,6 +28,9 @@ pub struct Capabilities {
     pub create_login: bool,
     /// A login user's role can be changed.
     pub change_role: bool,
+    /// A login user's fields (names, email) can be updated.
+    #[serde(default)]
+    pub update_login: bool,
     /// A login user can be deactivated.
     pub deactivate_login: bool,
     /// A deactivated login user can be reactivated.
@@ -47,6 +50,7 @@ impl Capabilities {
             list_logins: true,
             create_login: true,
             change_role: true,
+            update_login: true,
             deactivate_login: true,
             reactivate_login: true,
             ungrantable_roles: Vec::new(),

@@ -284,6 +284,7 @@ impl AssetTarget for AssetPandaTarget {
             list_logins: false,
             create_login: true,
             change_role: false,
+            update_login: false,
             deactivate_login: false,
             reactivate_login: false,
             ungrantable_roles: users::UNGRANTABLE_ROLES.map(String::from).to_vec(),

@@ -1,0 +1,218 @@
+//! Gathers per-user outcomes into the plan: applies the partial-listing guard, counts
+//! unchanged and in-scope users, and records link changes and retries.
+
+use std::collections::BTreeMap;
+
+use super::context::{LinkChange, Outcome, Subject};
+use super::types::{Action, HeldBack, Warning, WarningCode};
+use crate::config::SyncConfig;
+use crate::state::{Link, StateChanges, SyncState};
+
+/// Accumulates outcomes while the plan is built.
+#[derive(Debug)]
+pub(crate) struct Collector {
+    /// Why destructive actions are withheld; empty when the read was complete.
+    guard: Option<String>,
+    actions: Vec<Action>,
+    held_back: Vec<HeldBack>,
+    warnings: Vec<Warning>,
+    unchanged: BTreeMap<String, u64>,
+    in_scope_now: BTreeMap<String, u64>,
+    in_scope_change: BTreeMap<String, i64>,
+    links: BTreeMap<(String, String), Option<Link>>,
+    retry: BTreeMap<String, bool>,
+    user: String,
+    user_retry: bool,
+    user_was_pending: bool,
+}
+
+/// The collected parts of a plan.
+#[derive(Debug)]
+pub(crate) struct Collected {
+    pub(crate) actions: Vec<Action>,
+    pub(crate) held_back: Vec<HeldBack>,
+    pub(crate) counts: BTreeMap<String, u64>,
+    pub(crate) unchanged: BTreeMap<String, u64>,
+    pub(crate) in_scope: BTreeMap<String, u64>,
+    pub(crate) state_changes: StateChanges,
+    pub(crate) retry: BTreeMap<String, bool>,
+}
+
+impl Collector {
+    pub(crate) fn new(guard: Vec<&str>) -> Self {
+        Collector {
+            guard: (!guard.is_empty()).then(|| {
+                format!(
+                    "held back because the directory read was incomplete: {}",
+                    guard.join("; ")
+                )
+            }),
+            actions: Vec::new(),
+            held_back: Vec::new(),
+            warnings: Vec::new(),
+            unchanged: BTreeMap::new(),
+            in_scope_now: BTreeMap::new(),
+            in_scope_change: BTreeMap::new(),
+            links: BTreeMap::new(),
+            retry: BTreeMap::new(),
+            user: String::new(),
+            user_retry: false,
+            user_was_pending: false,
+        }
+    }
+
+    pub(crate) fn begin_user(&mut self, id: &str, retry: bool, was_pending: bool) {
+        self.user.clear();
+        self.user.push_str(id);
+        self.user_retry = retry;
+        self.user_was_pending = was_pending;
+    }
+
+    /// Ends a user; `planned` is false when the user was planned without a profile, so
+    /// a pending re-read stays pending.
+    pub(crate) fn end_user(&mut self, planned: bool) {
+        if self.user_retry {
+            self.retry.insert(self.user.clone(), true);
+        } else if self.user_was_pending && planned {
+            self.retry.insert(self.user.clone(), false);
+        }
+    }
+
+    /// A managed user missing from a complete listing, kept for review.
+    pub(crate) fn note_missing(&mut self, mapping: &str, id: &str, link: Option<&Link>) {
+        if link.is_some_and(|l| l.active) {
+            self.warnings.push(Warning {
+                code: WarningCode::MissingWithoutEvent,
+                mapping: Some(mapping.to_string()),
+                okta_id: Some(id.to_string()),
+                message: "missing from a complete Okta listing and no deletion event explains it; \
+                          nothing is changed (deprovisioning.missing_without_event is `report`). \
+                          Check whether the user was deleted more than 90 days ago"
+                    .to_string(),
+            });
+        }
+    }
+
+    pub(crate) fn record(
+        &mut self,
+        mapping: &str,
+        subject: &Subject<'_>,
+        now_active: bool,
+        was_active: bool,
+        outcome: Outcome,
+    ) {
+        let Outcome {
+            actions,
+            mut link,
+            warnings,
+            unchanged,
+            retry,
+        } = outcome;
+        self.user_retry |= retry;
+        *self.unchanged.entry(mapping.to_string()).or_insert(0) += u64::from(unchanged);
+        *self.in_scope_now.entry(mapping.to_string()).or_insert(0) += u64::from(now_active);
+        *self.in_scope_change.entry(mapping.to_string()).or_insert(0) +=
+            i64::from(now_active) - i64::from(was_active);
+        for (code, message) in warnings {
+            self.warnings.push(Warning {
+                code,
+                mapping: Some(mapping.to_string()),
+                okta_id: Some(subject.id.to_string()),
+                message,
+            });
+        }
+        let to_action = |(kind, reason): (super::types::ActionKind, String)| Action {
+            mapping: mapping.to_string(),
+            okta_id: subject.id.to_string(),
+            identity: subject.identity.map(str::to_string),
+            kind,
+            reason,
+        };
+        let holds = self.guard.is_some() && actions.iter().any(|(k, _)| k.is_destructive());
+        for action in actions.into_iter().map(to_action) {
+            match &self.guard {
+                Some(reason) if action.is_destructive() => self.held_back.push(HeldBack {
+                    action,
+                    reason: reason.clone(),
+                }),
+                _ => self.actions.push(action),
+            }
+        }
+        if holds {
+            // The link keeps what was true before; the user is looked at again next run.
+            link = LinkChange::Keep;
+            self.user_retry = true;
+        }
+        let key = (mapping.to_string(), subject.id.to_string());
+        match link {
+            LinkChange::Keep => {}
+            LinkChange::Set(l) => {
+                self.links.insert(key, Some(l));
+            }
+            LinkChange::Drop => {
+                self.links.insert(key, None);
+            }
+        }
+    }
+
+    /// Sorts and totals everything. In a delta, in-scope figures are the baseline plus
+    /// the change seen; a mapping without a baseline gets none (and a warning).
+    pub(crate) fn finish(
+        mut self,
+        config: &SyncConfig,
+        state: &SyncState,
+        full: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Collected {
+        let key = |a: &Action| (a.mapping.clone(), a.okta_id.clone(), a.kind.rank());
+        self.actions.sort_by_key(key);
+        self.held_back.sort_by_key(|h| key(&h.action));
+        let mut counts = BTreeMap::new();
+        for action in &self.actions {
+            *counts.entry(action.kind.name().to_string()).or_insert(0) += 1;
+        }
+        let mut unchanged = BTreeMap::new();
+        let mut in_scope = BTreeMap::new();
+        for mapping in &config.mappings {
+            let name = mapping.name();
+            unchanged.insert(
+                name.to_string(),
+                self.unchanged.get(name).copied().unwrap_or(0),
+            );
+            if full {
+                in_scope.insert(
+                    name.to_string(),
+                    self.in_scope_now.get(name).copied().unwrap_or(0),
+                );
+            } else if let Some(baseline) = state.baseline.get(name) {
+                let change = self.in_scope_change.get(name).copied().unwrap_or(0);
+                let now = i64::try_from(*baseline)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(change);
+                in_scope.insert(name.to_string(), u64::try_from(now).unwrap_or(0));
+            } else if !state.is_first_run() {
+                warnings.push(Warning {
+                    code: WarningCode::NoBaseline,
+                    mapping: Some(name.to_string()),
+                    okta_id: None,
+                    message: "this mapping has no population baseline yet (it is new); \
+                              run a full reconcile to set one"
+                        .to_string(),
+                });
+            }
+        }
+        warnings.append(&mut self.warnings);
+        Collected {
+            actions: self.actions,
+            held_back: self.held_back,
+            counts,
+            unchanged,
+            in_scope,
+            state_changes: StateChanges {
+                links: self.links,
+                ..StateChanges::default()
+            },
+            retry: self.retry,
+        }
+    }
+}

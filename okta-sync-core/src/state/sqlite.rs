@@ -1,0 +1,428 @@
+//! The durable [`StateStore`]: one SQLite file, written in WAL mode, one transaction per
+//! commit.
+//!
+//! A commit is a single transaction of row upserts and deletes taken from [`StateChanges`],
+//! so a delta touching 100 users writes about 100 rows, and a crash (or an error) at any
+//! point leaves the previous state intact: SQLite either has the whole transaction or none
+//! of it.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{GroupState, Link, Origin, StateChanges, StateStore, SyncState, UserState};
+use crate::model::{UserStatus, time};
+use crate::{Error, Result};
+
+/// Bumped when the schema changes incompatibly; a newer file is refused, not misread.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (
+    ref TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    last_membership_updated TEXT,
+    members TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    okta_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    identity TEXT,
+    last_updated TEXT,
+    department TEXT
+);
+CREATE TABLE IF NOT EXISTS links (
+    mapping TEXT NOT NULL,
+    okta_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    role TEXT,
+    fingerprint INTEGER NOT NULL,
+    PRIMARY KEY (mapping, okta_id)
+);
+CREATE TABLE IF NOT EXISTS baseline (mapping TEXT PRIMARY KEY, population INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS retry (okta_id TEXT PRIMARY KEY);
+";
+
+/// Sync state in a SQLite file.
+#[derive(Debug)]
+pub struct SqliteStateStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStateStore {
+    /// Opens (creating if missing) the state file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let conn = Connection::open(path)
+            .map_err(|e| Error::state(format!("open {}", path.display()), e))?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database, for tests of code that wants a SQLite store.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(|e| Error::state("open in memory", e))?;
+        Self::init(conn)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        // WAL keeps readers and the writer apart; FULL makes a returned commit survive a
+        // power cut, which matters because the target has already been written by then.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| Error::state("set journal_mode", e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| Error::state("set synchronous", e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| Error::state("set busy_timeout", e))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| Error::state("create schema", e))?;
+        let stored: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::state("read schema version", e))?;
+        match stored {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    params![SCHEMA_VERSION.to_string()],
+                )
+                .map_err(|e| Error::state("write schema version", e))?;
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(Error::state(
+                    "open",
+                    format!(
+                        "state file has schema version {v}, this okta-sync understands {SCHEMA_VERSION}; \
+                         use the okta-sync version that wrote it"
+                    ),
+                ));
+            }
+        }
+        Ok(SqliteStateStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.conn
+            .lock()
+            .map_err(|_| Error::state("lock", "a previous state operation panicked"))
+    }
+}
+
+impl StateStore for SqliteStateStore {
+    fn load(&self) -> Result<SyncState> {
+        let conn = self.lock()?;
+        load_all(&conn).map_err(|e| Error::state("load", e))
+    }
+
+    fn commit(&self, changes: &StateChanges) -> Result<()> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction()
+            .map_err(|e| Error::state("begin commit", e))?;
+        write_changes(&tx, changes).map_err(|e| Error::state("commit", e))?;
+        tx.commit().map_err(|e| Error::state("commit", e))?;
+        tracing::debug!(
+            users = changes.users.len(),
+            links = changes.links.len(),
+            "sync state committed"
+        );
+        Ok(())
+    }
+}
+
+/// A failure while loading, with the row it came from.
+#[derive(Debug, thiserror::Error)]
+enum StoreError {
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+    #[error("{table} row {key}: {message}")]
+    Row {
+        table: &'static str,
+        key: String,
+        message: String,
+    },
+}
+
+fn parse_time(
+    table: &'static str,
+    key: &str,
+    value: Option<String>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    value
+        .map(|v| {
+            DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| StoreError::Row {
+                    table,
+                    key: key.to_string(),
+                    message: format!("bad timestamp {v:?}: {e}"),
+                })
+        })
+        .transpose()
+}
+
+fn load_all(conn: &Connection) -> Result<SyncState, StoreError> {
+    let mut state = SyncState::default();
+
+    let mut meta = conn.prepare("SELECT key, value FROM meta")?;
+    let rows = meta.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (key, value) = row?;
+        match key.as_str() {
+            "watermark" => state.watermark = parse_time("meta", &key, Some(value))?,
+            "log_cursor" => state.log_cursor = Some(value),
+            "log_cursor_at" => state.log_cursor_at = parse_time("meta", &key, Some(value))?,
+            "last_full_sync" => state.last_full_sync = parse_time("meta", &key, Some(value))?,
+            _ => {}
+        }
+    }
+
+    let mut groups =
+        conn.prepare("SELECT ref, id, name, last_membership_updated, members FROM groups")?;
+    let rows = groups.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (reference, id, name, lmu, members) = row?;
+        let last_membership_updated = parse_time("groups", &reference, lmu)?;
+        let members = members
+            .split('\n')
+            .filter(|m| !m.is_empty())
+            .map(str::to_string)
+            .collect();
+        state.groups.insert(
+            reference,
+            GroupState {
+                id,
+                name,
+                last_membership_updated,
+                members,
+            },
+        );
+    }
+
+    let count: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+    state.users.reserve(usize::try_from(count).unwrap_or(0));
+    let mut users =
+        conn.prepare("SELECT okta_id, status, identity, last_updated, department FROM users")?;
+    let rows = users.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (okta_id, status, identity, last_updated, department) = row?;
+        let last_updated = parse_time("users", &okta_id, last_updated)?;
+        state.users.insert(
+            okta_id,
+            UserState {
+                status: UserStatus::parse(&status),
+                identity,
+                last_updated,
+                department,
+            },
+        );
+    }
+
+    let mut links = conn.prepare(
+        "SELECT mapping, okta_id, target_id, origin, active, role, fingerprint FROM links",
+    )?;
+    let rows = links.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, i64>(6)?,
+        ))
+    })?;
+    for row in rows {
+        let (mapping, okta_id, target_id, origin, active, role, fingerprint) = row?;
+        let origin = match origin.as_str() {
+            "created" => Origin::Created,
+            "adopted" => Origin::Adopted,
+            other => {
+                return Err(StoreError::Row {
+                    table: "links",
+                    key: format!("{mapping}/{okta_id}"),
+                    message: format!("unknown origin {other:?}"),
+                });
+            }
+        };
+        state.links.entry(mapping).or_default().insert(
+            okta_id,
+            Link {
+                target_id,
+                origin,
+                active,
+                role,
+                // Stored as the same 64 bits, reinterpreted (SQLite integers are signed).
+                fingerprint: u64::from_ne_bytes(fingerprint.to_ne_bytes()),
+            },
+        );
+    }
+
+    let mut baseline = conn.prepare("SELECT mapping, population FROM baseline")?;
+    let rows = baseline.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (mapping, population) = row?;
+        state
+            .baseline
+            .insert(mapping, u64::try_from(population).unwrap_or(0));
+    }
+
+    let mut retry = conn.prepare("SELECT okta_id FROM retry")?;
+    let rows = retry.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        state.retry.insert(row?);
+    }
+    Ok(state)
+}
+
+fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+        .execute(params![key, value])?;
+    Ok(())
+}
+
+fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Result<()> {
+    if let Some(w) = &changes.watermark {
+        set_meta(tx, "watermark", &time::format(w))?;
+    }
+    if let Some(c) = &changes.log_cursor {
+        set_meta(tx, "log_cursor", c)?;
+        if let Some(at) = &changes.log_cursor_at {
+            set_meta(tx, "log_cursor_at", &time::format(at))?;
+        }
+    }
+    if let Some(t) = &changes.last_full_sync {
+        set_meta(tx, "last_full_sync", &time::format(t))?;
+    }
+
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO groups (ref, id, name, last_membership_updated, members)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (reference, group) in &changes.groups {
+            let members = group
+                .members
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("\n");
+            upsert.execute(params![
+                reference,
+                group.id,
+                group.name,
+                group.last_membership_updated.as_ref().map(time::format),
+                members
+            ])?;
+        }
+        let mut delete = tx.prepare_cached("DELETE FROM groups WHERE ref = ?1")?;
+        for reference in &changes.removed_groups {
+            delete.execute(params![reference])?;
+        }
+    }
+
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO users (okta_id, status, identity, last_updated, department)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (id, user) in &changes.users {
+            upsert.execute(params![
+                id,
+                user.status.as_str(),
+                user.identity,
+                user.last_updated.as_ref().map(time::format),
+                user.department
+            ])?;
+        }
+        let mut delete = tx.prepare_cached("DELETE FROM users WHERE okta_id = ?1")?;
+        for id in &changes.removed_users {
+            delete.execute(params![id])?;
+        }
+    }
+
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO links
+             (mapping, okta_id, target_id, origin, active, role, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut delete =
+            tx.prepare_cached("DELETE FROM links WHERE mapping = ?1 AND okta_id = ?2")?;
+        for ((mapping, okta_id), link) in &changes.links {
+            match link {
+                Some(link) => {
+                    let origin = match link.origin {
+                        Origin::Created => "created",
+                        Origin::Adopted => "adopted",
+                    };
+                    upsert.execute(params![
+                        mapping,
+                        okta_id,
+                        link.target_id,
+                        origin,
+                        link.active,
+                        link.role,
+                        i64::from_ne_bytes(link.fingerprint.to_ne_bytes())
+                    ])?;
+                }
+                None => {
+                    delete.execute(params![mapping, okta_id])?;
+                }
+            }
+        }
+    }
+
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO baseline (mapping, population) VALUES (?1, ?2)",
+        )?;
+        for (mapping, population) in &changes.baseline {
+            upsert.execute(params![
+                mapping,
+                i64::try_from(*population).unwrap_or(i64::MAX)
+            ])?;
+        }
+    }
+
+    {
+        let mut add = tx.prepare_cached("INSERT OR IGNORE INTO retry (okta_id) VALUES (?1)")?;
+        let mut remove = tx.prepare_cached("DELETE FROM retry WHERE okta_id = ?1")?;
+        for (id, pending) in &changes.retry {
+            if *pending {
+                add.execute(params![id])?;
+            } else {
+                remove.execute(params![id])?;
+            }
+        }
+    }
+    Ok(())
+}
