@@ -9,6 +9,26 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * The core engine behind a JavaScript object. Cloning the `Arc` lets several operations
+ * run at once, as the core allows.
+ */
+export declare class SyncEngine {
+  /**
+   * Opens an engine: loads and validates the configuration, resolves secrets, connects
+   * the directory, the target and the state store.
+   */
+  static create(config: ConfigSource, options?: NativeEngineOptions | undefined | null): Promise<SyncEngine>
+  /** Checks Okta and the target; resolves to the report as JSON text. */
+  checkConnections(): Promise<string>
+  /** Builds a plan (`mode`: `auto`, `full` or `delta`); resolves to its JSON text. */
+  plan(mode: string): Promise<string>
+  /** Applies a plan given as JSON text, with the approved plan hash if any. */
+  apply(plan: string, approval?: string | undefined | null): Promise<string>
+  /** Plans and applies in one go. */
+  run(mode: string, dryRun: boolean, approval?: string | undefined | null): Promise<NativeRunOutcome>
+}
+
 /** The JSON Schema of the configuration (what `docs/config.schema.json` holds). */
 export declare function configSchema(): any
 
@@ -50,6 +70,30 @@ export declare function loadConfig(config: ConfigSource): any
 
 /** Maps one user (Okta's JSON shape, as text) with the named mapping's field map. */
 export declare function mapUser(config: ConfigSource, mapping: string, userJson: string): any
+
+/** Engine options after `lib.js` has adapted them. */
+export interface NativeEngineOptions {
+  /** A JavaScript asset target, replacing the configured one. */
+  target?: JsTargetSpec
+  /** Receives each progress event as JSON text. */
+  progress?: (json: string) => void
+  /** Values of `provider:` secret references, by name. */
+  secrets?: Record<string, string>
+}
+
+/** A plan and the report of applying it, each as JSON text. */
+export interface NativeRunOutcome {
+  /** The plan's JSON. */
+  plan: string
+  /** The report's JSON. */
+  report: string
+}
+
+/**
+ * Builds a plan from the JSON text of an offline input; resolves to the plan's JSON text.
+ * Decoding and planning run on a worker thread, never on the event loop.
+ */
+export declare function planOffline(input: string): Promise<string>
 
 /** Checks a configuration; throws a `ConfigError` listing every problem with its path. */
 export declare function validateConfig(config: ConfigSource): void

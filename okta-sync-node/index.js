@@ -835,9 +835,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.SyncEngine = nativeBinding.SyncEngine
 module.exports.configSchema = nativeBinding.configSchema
 module.exports.explain = nativeBinding.explain
 module.exports.loadConfig = nativeBinding.loadConfig
 module.exports.mapUser = nativeBinding.mapUser
+module.exports.planOffline = nativeBinding.planOffline
 module.exports.validateConfig = nativeBinding.validateConfig
 module.exports.version = nativeBinding.version

@@ -16,9 +16,6 @@ const { fromNative } = errors
 // A callback answer starting with this reports a failure (kept in step with FAILED in
 // src/callback.rs; JSON text never starts with it).
 const FAILED = '!'
-// The plan's JSON exactly as the core wrote it. JavaScript numbers cannot hold the plan's
-// 64-bit fingerprints, so an unedited plan is handed back to `apply` as the original text.
-const PLAN_TEXT = Symbol('okta-sync plan text')
 
 function callSync(fn) {
   try {
@@ -48,16 +45,8 @@ function userJson(user) {
   return JSON.stringify(user)
 }
 
-function parsePlan(text) {
-  const plan = JSON.parse(text)
-  Object.defineProperty(plan, PLAN_TEXT, { value: text })
-  return plan
-}
-
 function planText(plan) {
   if (plan === null || typeof plan !== 'object') throw new TypeError('plan must be a plan object')
-  const original = plan[PLAN_TEXT]
-  if (original !== undefined && JSON.stringify(JSON.parse(original)) === JSON.stringify(plan)) return original
   return JSON.stringify(plan)
 }
 
@@ -96,7 +85,7 @@ function explain(config, mapping, user, groups = []) {
 /** Builds a plan from plain data (config, directory, holdings, capabilities, state, not_found, now). */
 async function planOffline(input) {
   const text = typeof input === 'string' ? input : JSON.stringify(input)
-  return parsePlan(await callAsync(() => native.planOffline(text)))
+  return JSON.parse(await callAsync(() => native.planOffline(text)))
 }
 
 // Wraps `fn` as `(json) => Promise<string>` that always resolves (see src/callback.rs).
@@ -132,14 +121,16 @@ async function adaptTarget(target) {
 
 function adaptProgress(progress) {
   if (typeof progress !== 'function') throw new TypeError('progress must be a function')
+  let warned = false
   return (json) => {
     // An empty string is the binding's flush marker: nothing to deliver.
     if (json === '') return
     try {
       progress(JSON.parse(json))
     } catch (err) {
-      // A failing progress callback must not stop a sync; say so once per failure.
-      process.emitWarning(`okta-sync progress callback threw: ${err && err.message}`)
+      // A failing progress callback must not stop a sync; say so once, not per event.
+      if (!warned) process.emitWarning(`okta-sync progress callback threw (further throws are ignored): ${err && err.message}`)
+      warned = true
     }
   }
 }
@@ -188,7 +179,7 @@ class SyncEngine {
 
   /** Reads Okta and the target and returns the plan; changes nothing. */
   async plan({ mode = 'auto' } = {}) {
-    return parsePlan(await callAsync(() => this.#native.plan(mode)))
+    return JSON.parse(await callAsync(() => this.#native.plan(mode)))
   }
 
   /** Applies a plan; a plan whose brake tripped needs `{ approval: plan.hash }`. */
@@ -202,7 +193,7 @@ class SyncEngine {
   async run({ dryRun = false, mode = 'auto', approval } = {}) {
     const hash = approvalHash(approval)
     const outcome = await callAsync(() => this.#native.run(mode, dryRun, hash))
-    return { plan: parsePlan(outcome.plan), report: JSON.parse(outcome.report) }
+    return { plan: JSON.parse(outcome.plan), report: JSON.parse(outcome.report) }
   }
 }
 

@@ -18,6 +18,7 @@ use crate::secrets::MapSecrets;
 
 /// Engine options after `lib.js` has adapted them.
 #[napi(object, object_to_js = false)]
+#[allow(missing_debug_implementations)] // holds JavaScript functions; nothing to show
 pub struct NativeEngineOptions {
     /// A JavaScript asset target, replacing the configured one.
     pub target: Option<JsTargetSpec>,
@@ -30,6 +31,7 @@ pub struct NativeEngineOptions {
 
 /// A plan and the report of applying it, each as JSON text.
 #[napi(object)]
+#[derive(Debug)]
 pub struct NativeRunOutcome {
     /// The plan's JSON.
     pub plan: String,
@@ -40,6 +42,7 @@ pub struct NativeRunOutcome {
 /// The core engine behind a JavaScript object. Cloning the `Arc` lets several operations
 /// run at once, as the core allows.
 #[napi]
+#[derive(Debug)]
 pub struct SyncEngine {
     inner: Arc<CoreEngine>,
     progress: Option<Arc<JsProgress>>,

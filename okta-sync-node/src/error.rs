@@ -19,11 +19,6 @@ use serde_json::{Map, Value, json};
 /// Prefix of a message that holds a structured okta-sync error (kept in step with `errors.js`).
 pub const MARKER: &str = "okta-sync-error:";
 
-/// Converts a core error into a napi error whose message `errors.js` understands.
-pub fn to_napi(err: Error) -> napi::Error {
-    napi_error(message_of(&err))
-}
-
 /// An error of the binding itself (a value that would not serialize): a bug, like a panic.
 pub fn internal(message: impl std::fmt::Display) -> napi::Error {
     napi_error(internal_message(message))

@@ -14,6 +14,7 @@ use crate::callback::{JsAsyncFn, call_json, failed};
 /// The target object after `lib.js` has adapted it: methods bound, taking and returning
 /// JSON text, and `capabilities()` already awaited (the core asks for them synchronously).
 #[napi(object, object_to_js = false)]
+#[allow(missing_debug_implementations)] // holds JavaScript functions; see `JsTarget`'s Debug
 pub struct JsTargetSpec {
     /// Name used in errors and reports.
     pub name: String,

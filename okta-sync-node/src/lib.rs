@@ -5,9 +5,16 @@
 //! turns the structured errors made here into `Error` subclasses and adapts JavaScript
 //! targets and callbacks. No sync logic lives here: every decision is the core's.
 
+// napi registers exported functions only outside `cfg(test)`, so in the unit-test build
+// they look unused.
+#![cfg_attr(test, allow(dead_code))]
+
 mod callback;
+mod engine;
 mod error;
 mod js_target;
+mod offline;
+mod progress;
 mod pure;
 mod secrets;
 

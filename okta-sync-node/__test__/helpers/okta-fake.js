@@ -18,9 +18,13 @@ function fakeBinary() {
   return bin
 }
 
-/** Starts a fake org; resolves to `{ url, token, admin, okta, stop }`. */
+/**
+ * Starts a fake org; resolves to `{ url, token, admin, okta, stop }`. Its clock starts at
+ * the real time, because the engine judges the age of the System Log cursor and of the last
+ * full reconcile against the local clock.
+ */
 async function startOktaFake(args = []) {
-  const child = spawn(fakeBinary(), ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(fakeBinary(), ['--port', '0', '--start-time', 'now', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk) => { stderr += chunk })
   const lines = readline.createInterface({ input: child.stdout })
