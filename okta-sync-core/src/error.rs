@@ -112,7 +112,7 @@ pub enum Error {
     Okta(OktaApiError),
 
     /// Okta refused the credentials (401/403). Not retried.
-    #[error("Okta refused the API token: {api}. {hint}")]
+    #[error("Okta refused the request's credentials or permissions: {api}. {hint}")]
     Credential {
         /// The error as Okta returned it.
         api: OktaApiError,

@@ -267,6 +267,29 @@ async fn a_repeated_cursor_stops_the_listing_with_a_gap() {
 }
 
 #[tokio::test]
+async fn a_listing_longer_than_the_page_bound_is_stopped_not_taken_as_complete() {
+    let fake = start(1000).await;
+    let tuning = Tuning {
+        max_pages: 3,
+        ..tuning()
+    };
+    let source = OktaSource::with_token_and_tuning(
+        &config(&fake.okta.url()),
+        SecretString::from(fake.okta.token()),
+        tuning,
+    )
+    .unwrap();
+    let snapshot = source
+        .read(&scope(ReadRequest::Full, &[]), &Recorder::default())
+        .await
+        .unwrap();
+    assert!(!snapshot.users_complete);
+    assert_eq!(snapshot.users.len(), 600);
+    let gap = snapshot.gaps.iter().find(|g| g.listing == "users").unwrap();
+    assert!(gap.reason.contains("after 3 pages"), "{}", gap.reason);
+}
+
+#[tokio::test]
 async fn a_401_mid_listing_leaves_the_listing_incomplete() {
     let fake = start(1000).await;
     fake.okta.inject(Fault::on_page(
@@ -327,6 +350,32 @@ async fn transient_failures_and_cut_off_bodies() {
     assert_eq!(snapshot.users.len(), 600);
     let gap = snapshot.gaps.iter().find(|g| g.listing == "users").unwrap();
     assert!(gap.reason.contains("users page 4"), "{}", gap.reason);
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_is_retried() {
+    let fake = start(300).await;
+    let mut settings = config(&fake.okta.url());
+    settings.timeout_seconds = 1;
+    let source = OktaSource::with_token_and_tuning(
+        &settings,
+        SecretString::from(fake.okta.token()),
+        tuning(),
+    )
+    .unwrap();
+    fake.okta.inject(Fault::on_page(
+        "/api/v1/users",
+        2,
+        FaultKind::Delay { millis: 1500 },
+    ));
+    let snapshot = source
+        .read(&scope(ReadRequest::Full, &[]), &Recorder::default())
+        .await
+        .unwrap();
+    assert!(snapshot.users_complete, "{:?}", snapshot.gaps);
+    assert_eq!(snapshot.users.len(), 300);
+    let user_requests = snapshot.stats.requests - 1; // less the System Log poll
+    assert_eq!(user_requests, 3, "page 1, page 2 timed out, page 2 again");
 }
 
 #[tokio::test]

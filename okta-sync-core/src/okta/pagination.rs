@@ -342,6 +342,39 @@ mod tests {
     }
 
     #[test]
+    fn every_link_header_in_the_fixtures_parses() {
+        let mut seen = 0;
+        for file in [
+            "headers-users-pagination.txt",
+            "headers-groups.txt",
+            "headers-docs-examples.txt",
+        ] {
+            let path = format!("{}/tests/fixtures/okta/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines() {
+                let Some((name, value)) = line.split_once(':') else {
+                    continue;
+                };
+                if !name.eq_ignore_ascii_case("link") {
+                    continue;
+                }
+                seen += 1;
+                let links = parse_links([value]);
+                if value.contains("rel=\"next\"") {
+                    let next = links.next.unwrap_or_else(|| panic!("{file}: {line}"));
+                    assert!(next.contains("after="), "{file}: {next}");
+                } else {
+                    assert!(
+                        links.this.is_some() && links.next.is_none(),
+                        "{file}: {line}"
+                    );
+                }
+            }
+        }
+        assert!(seen >= 10, "only {seen} Link lines found");
+    }
+
+    #[test]
     fn multiple_rel_values() {
         let links = parse_links([r#"<https://x/a?after=1>; rel="next last""#]);
         assert_eq!(links.next.as_deref(), Some("https://x/a?after=1"));

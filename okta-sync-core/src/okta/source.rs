@@ -379,26 +379,43 @@ impl DirectorySource for OktaSource {
             ReadRequest::Delta { since } => Some(*since),
         };
         let references: BTreeSet<&str> = scope.groups.iter().map(String::as_str).collect();
-        let log_start = match (&scope.log_cursor, scope.log_since) {
-            (Some(cursor), _) => LogStart::Cursor(cursor.clone()),
-            (None, Some(since)) => LogStart::Since(since),
-            (None, None) => LogStart::Since(Utc::now()),
-        };
-
         let users = self.read_users(scope, &ctx);
         let group_reads = futures::future::join_all(
             references
                 .iter()
                 .map(|r| self.read_group(r, scope, since, &ctx)),
         );
-        let log = read_log(
-            &self.client,
-            log_start,
-            Utc::now(),
-            self.tuning.max_log_pages,
-            &ctx,
-        );
-        let (users, group_reads, log) = tokio::join!(users, group_reads, log);
+        let (users, group_reads) = match (&scope.log_cursor, scope.log_since) {
+            (Some(cursor), _) => {
+                let log = read_log(
+                    &self.client,
+                    LogStart::Cursor(cursor.clone()),
+                    Utc::now(),
+                    self.tuning.max_log_pages,
+                    &ctx,
+                );
+                let (users, group_reads, log) = tokio::join!(users, group_reads, log);
+                (users, (group_reads, log))
+            }
+            (None, explicit) => {
+                // Without a cursor the log starts at Okta's clock as of the first answer of
+                // this read (never the local clock): read the listings first so that time is
+                // known, then the log from then on, which covers anything that happened while
+                // the listings were being read.
+                let (users, group_reads) = tokio::join!(users, group_reads);
+                let start = explicit.or_else(|| ctx.server_time()).unwrap_or_else(Utc::now);
+                let log = read_log(
+                    &self.client,
+                    LogStart::Since(start),
+                    start,
+                    self.tuning.max_log_pages,
+                    &ctx,
+                )
+                .await;
+                (users, (group_reads, log))
+            }
+        };
+        let (group_reads, log) = group_reads;
         let (mut all_users, users_complete, users_gap) = users?;
 
         let mut snapshot = DirectorySnapshot {

@@ -36,6 +36,7 @@ mod record;
 mod report;
 mod scope;
 mod state_update;
+mod summary;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

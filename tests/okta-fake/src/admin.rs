@@ -112,7 +112,7 @@ pub(crate) fn handle(
                         "id": g.id,
                         "name": g.name,
                         "type": g.group_type.as_str(),
-                        "members": org.member_ids(&g.id).len()
+                        "members": org.member_count(&g.id)
                     })
                 })
                 .collect();

@@ -157,7 +157,7 @@ impl Generated {
 
     fn head<'a>(&self, org: &'a FakeOrg) -> Option<&'a FakeUser> {
         let head_id = org.dept_heads.get(usize::from(self.dept?))?.as_ref()?;
-        org.users.get(head_id)
+        org.users.get(head_id).map(|u| &**u)
     }
 
     /// One attribute, or `None` when the generated profile does not have it.
@@ -264,19 +264,38 @@ pub(crate) fn mix(seed: u64, n: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
 /// An Okta-shaped id: `prefix` and 17 base-62 characters.
+///
+/// The first 11 characters spell the whole 64-bit hash of the counter (its remainder by 62,
+/// then the quotient, most significant digit first), and the hash is a bijection, so
+/// different counters always give different ids. Because the alphabet is in ASCII order,
+/// ids sort like [`id_order`], a plain integer, which makes sorting a million of them cheap.
 pub(crate) fn id_from(prefix: &str, seed: u64, n: u64) -> String {
-    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let a = mix(seed, n);
+    let mut b = mix(a, n ^ 0xA5A5);
     let mut out = String::with_capacity(20);
     out.push_str(prefix);
-    let mut a = mix(seed, n);
-    let mut b = mix(a, n ^ 0xA5A5);
-    for i in 0..17 {
-        let source = if i < 10 { &mut a } else { &mut b };
-        out.push(char::from(ALPHABET[(*source % 62) as usize]));
-        *source /= 62;
+    out.push(char::from(ALPHABET[(a % 62) as usize]));
+    let mut high = [0u8; 10];
+    let mut q = a / 62;
+    for digit in high.iter_mut().rev() {
+        *digit = ALPHABET[(q % 62) as usize];
+        q /= 62;
+    }
+    out.extend(high.iter().map(|&d| char::from(d)));
+    for _ in 0..6 {
+        out.push(char::from(ALPHABET[(b % 62) as usize]));
+        b /= 62;
     }
     out
+}
+
+/// An integer that orders ids made by [`id_from`] (same prefix) like the ids themselves.
+pub(crate) fn id_order(seed: u64, n: u64) -> u128 {
+    let a = mix(seed, n);
+    (u128::from(a % 62) << 64) | u128::from(a / 62)
 }
 
 fn pick_status(rng: &mut StdRng) -> UserStatus {
@@ -312,7 +331,7 @@ impl FakeOrg {
         org.dept_heads = vec![None; org.departments.len()];
         org.extra_attributes = spec.extra_attributes.clone();
 
-        let mut order = Vec::with_capacity(spec.users);
+        let mut users: Vec<(u128, FakeUser)> = Vec::with_capacity(spec.users);
         let mut name_counts: HashMap<(u16, u16), u32> = HashMap::new();
         let dept_count = u16::try_from(org.departments.len()).unwrap_or(u16::MAX);
         for i in 0..spec.users {
@@ -372,13 +391,16 @@ impl FakeOrg {
                 hire_date: created.date_naive(),
                 extra_seed: rng.random(),
             };
-            let id = org.new_id("00u");
+            // Ids come from a hash of a counter; uniqueness is checked once, after sorting,
+            // instead of per insert (a million BTreeMap lookups).
+            org.id_counter += 1;
+            let id = id_from("00u", org.seed, org.id_counter);
+            let order = id_order(org.seed, org.id_counter);
             if let (UserStatus::Active, Some(d)) = (status, dept) {
                 org.dept_heads[usize::from(d)].get_or_insert_with(|| id.clone());
             }
-            order.push(id.clone());
-            org.users.insert(
-                id.clone(),
+            users.push((
+                order,
                 FakeUser {
                     id,
                     status,
@@ -392,9 +414,16 @@ impl FakeOrg {
                     generated: Some(generated),
                     profile: Map::new(),
                 },
-            );
+            ));
         }
-        generate_groups(&mut org, &mut rng, spec, &order, now);
+        // Ids are unique by construction (see `id_from`); collecting sorts them once and
+        // builds the map in one pass. Boxed users keep that sort from moving whole records.
+        users.sort_unstable_by_key(|(order, _)| *order);
+        org.users = users
+            .into_iter()
+            .map(|(_, u)| (u.id.clone(), Box::new(u)))
+            .collect();
+        generate_groups(&mut org, &mut rng, spec, now);
         generate_history(&mut org, now);
         org
     }
@@ -429,23 +458,29 @@ fn add_group(
     );
 }
 
-fn sample(rng: &mut StdRng, order: &[String], count: usize) -> BTreeSet<String> {
-    let count = count.min(order.len());
-    rand::seq::index::sample(rng, order.len(), count)
-        .into_iter()
-        .map(|i| order[i].clone())
-        .collect()
+/// `count` distinct users picked at random, without copying every id first.
+fn sample(rng: &mut StdRng, org: &FakeOrg, count: usize) -> BTreeSet<String> {
+    let n = org.users.len();
+    let mut picked = rand::seq::index::sample(rng, n, count.min(n)).into_vec();
+    picked.sort_unstable();
+    let mut picked = picked.into_iter().peekable();
+    let mut ids = Vec::with_capacity(count.min(n));
+    for (i, id) in org.users.keys().enumerate() {
+        match picked.peek() {
+            Some(&p) if p == i => {
+                ids.push(id.clone());
+                picked.next();
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    BTreeSet::from_iter(ids)
 }
 
-fn generate_groups(
-    org: &mut FakeOrg,
-    rng: &mut StdRng,
-    spec: &OrgSpec,
-    order: &[String],
-    now: DateTime<Utc>,
-) {
-    let n = order.len();
-    let admins = sample(rng, order, (n / 400).max(2));
+fn generate_groups(org: &mut FakeOrg, rng: &mut StdRng, spec: &OrgSpec, now: DateTime<Utc>) {
+    let n = org.users.len();
+    let admins = sample(rng, org, (n / 400).max(2));
     add_group(
         org,
         rng,
@@ -455,7 +490,7 @@ fn generate_groups(
         admins,
         now,
     );
-    let asset_managers = sample(rng, order, (n / 50).max(3));
+    let asset_managers = sample(rng, org, (n / 50).max(3));
     add_group(
         org,
         rng,
@@ -466,16 +501,19 @@ fn generate_groups(
         now,
     );
 
-    let mut by_dept: Vec<BTreeSet<String>> = vec![BTreeSet::new(); org.departments.len()];
-    let mut ad = BTreeSet::new();
+    // Users come in id order, so each set is built from sorted input in one pass.
+    let mut by_dept: Vec<Vec<String>> = vec![Vec::new(); org.departments.len()];
+    let mut ad = Vec::new();
     for user in org.users.values() {
         if let Some(d) = user.generated.as_ref().and_then(|g| g.dept) {
-            by_dept[usize::from(d)].insert(user.id.clone());
+            by_dept[usize::from(d)].push(user.id.clone());
         }
         if user.provider == "ACTIVE_DIRECTORY" {
-            ad.insert(user.id.clone());
+            ad.push(user.id.clone());
         }
     }
+    let by_dept: Vec<BTreeSet<String>> = by_dept.into_iter().map(BTreeSet::from_iter).collect();
+    let ad = BTreeSet::from_iter(ad);
     let names = org.departments.clone();
     for (name, members) in names.iter().zip(by_dept) {
         let description = format!("Everyone in {name} (group rule on profile.department)");
@@ -499,7 +537,7 @@ fn generate_groups(
         now,
     );
     for group in &spec.groups {
-        let members = sample(rng, order, group.members);
+        let members = sample(rng, org, group.members);
         add_group(
             org,
             rng,
@@ -566,6 +604,31 @@ mod tests {
             extra_attributes: vec!["badgeId".into()],
             ..OrgSpec::default()
         }
+    }
+
+    #[test]
+    fn ids_are_unique_and_sort_like_their_order_keys() {
+        let mut pairs: Vec<(u128, String)> = (1..20_000)
+            .map(|n| (id_order(3, n), id_from("00u", 3, n)))
+            .collect();
+        pairs.sort_by_key(|p| p.0);
+        assert!(
+            pairs.windows(2).all(|w| w[0].1 < w[1].1),
+            "strictly increasing, hence unique"
+        );
+        assert!(
+            pairs
+                .iter()
+                .all(|(_, id)| id.len() == 20 && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        );
+        let first: BTreeSet<char> = pairs
+            .iter()
+            .filter_map(|(_, id)| id.chars().nth(3))
+            .collect();
+        assert!(
+            first.len() > 50,
+            "the first character after the prefix varies"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod cursor;
 mod faults;
 mod generate;
 mod logs;
+mod mutations;
 mod org;
 mod query;
 mod server;

@@ -89,7 +89,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut err = std::io::stderr().lock();
         let groups = handle.with_org(|org| {
             org.groups()
-                .map(|g| (g.name.clone(), g.id.clone(), org.member_ids(&g.id).len()))
+                .map(|g| (g.name.clone(), g.id.clone(), org.member_count(&g.id)))
                 .collect::<Vec<_>>()
         });
         for (name, id, members) in groups {

@@ -487,11 +487,12 @@ impl Subject for GroupSubject<'_> {
 
 fn find_user<'a>(org: &'a FakeOrg, id_or_login: &str) -> Result<&'a FakeUser, Reply> {
     if let Some(user) = org.users.get(id_or_login) {
-        return Ok(user);
+        return Ok(&**user);
     }
     let wanted = id_or_login.to_lowercase();
     org.users
         .values()
+        .map(|u| &**u)
         .find(|u| {
             org.profile_value(u, "login")
                 .and_then(|v| v.as_str().map(str::to_lowercase))
@@ -535,6 +536,7 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Reply, Reply> {
         let items = org
             .users
             .values()
+            .map(|u| &**u)
             .filter(hit)
             .take(limit)
             .map(|u| org.user_json(u, ctx.base))
@@ -568,7 +570,7 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Reply, Reply> {
     let (users, more) = take_page(
         org.users
             .range(after_bound(&after))
-            .map(|(_, u)| u)
+            .map(|(_, u)| &**u)
             .filter(matches),
         limit,
     );
@@ -658,13 +660,16 @@ fn group_members(ctx: &Ctx<'_>, id: &str) -> Result<Reply, Reply> {
     let limit = ctx.limit(1000, 10_000)?;
     let after = ctx.after()?;
     let (users, more) = if group.everyone {
-        take_page(org.users.range(after_bound(&after)).map(|(_, u)| u), limit)
+        take_page(
+            org.users.range(after_bound(&after)).map(|(_, u)| &**u),
+            limit,
+        )
     } else {
         take_page(
             group
                 .members
                 .range(after_bound(&after))
-                .filter_map(|id| org.users.get(id)),
+                .filter_map(|id| org.users.get(id).map(|u| &**u)),
             limit,
         )
     };

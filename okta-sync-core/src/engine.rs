@@ -1,1 +1,0 @@
-//! Sync engine. (In progress.)
