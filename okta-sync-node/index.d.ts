@@ -95,6 +95,12 @@ export interface NativeRunOutcome {
  */
 export declare function planOffline(input: string): Promise<string>
 
+/** The core's human-readable summary of a plan given as JSON text. */
+export declare function planSummary(plan: string): string
+
+/** The core's human-readable summary of a report given as JSON text. */
+export declare function reportSummary(report: string): string
+
 /** Checks a configuration; throws a `ConfigError` listing every problem with its path. */
 export declare function validateConfig(config: ConfigSource): void
 

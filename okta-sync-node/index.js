@@ -841,5 +841,7 @@ module.exports.explain = nativeBinding.explain
 module.exports.loadConfig = nativeBinding.loadConfig
 module.exports.mapUser = nativeBinding.mapUser
 module.exports.planOffline = nativeBinding.planOffline
+module.exports.planSummary = nativeBinding.planSummary
+module.exports.reportSummary = nativeBinding.reportSummary
 module.exports.validateConfig = nativeBinding.validateConfig
 module.exports.version = nativeBinding.version

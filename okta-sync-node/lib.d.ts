@@ -352,6 +352,10 @@ export declare function mapUser(config: ConfigInput, mapping: string, user: Okta
 export declare function explain(config: ConfigInput, mapping: string, user: OktaUser, groups?: string[]): Explanation
 /** Builds a plan from plain data, off the event loop. */
 export declare function planOffline(input: OfflineInput | string): Promise<Plan>
+/** The core's human-readable summary of a plan: counts, then one line per action (at most 40). */
+export declare function planSummary(plan: Plan): string
+/** The core's human-readable summary of a report: what was done, what failed, what needs a person. */
+export declare function reportSummary(report: Report): string
 /** The native addon's version. */
 export declare function version(): string
 

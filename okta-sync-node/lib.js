@@ -88,6 +88,17 @@ async function planOffline(input) {
   return JSON.parse(await callAsync(() => native.planOffline(text)))
 }
 
+/** The core's human-readable summary of a plan (counts, then one line per action). */
+function planSummary(plan) {
+  return callSync(() => native.planSummary(planText(plan)))
+}
+
+/** The core's human-readable summary of a report (done, failed, what needs a person). */
+function reportSummary(report) {
+  if (report === null || typeof report !== 'object') throw new TypeError('report must be a report object')
+  return callSync(() => native.reportSummary(JSON.stringify(report)))
+}
+
 // Wraps `fn` as `(json) => Promise<string>` that always resolves (see src/callback.rs).
 function jsonCallback(fn, spread) {
   return async (json) => {
@@ -226,6 +237,8 @@ module.exports = {
   mapUser,
   explain,
   planOffline,
+  planSummary,
+  reportSummary,
   version,
   OktaSyncError,
   ConfigError,

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-import { SyncEngine, loadConfig } from 'okta-sync'
+import { SyncEngine, loadConfig, reportSummary } from 'okta-sync'
 
 const config = loadConfig(new URL('../quickstart.yaml', import.meta.url))
 config.okta.org_url = process.env.OKTA_ORG_URL ?? config.okta.org_url
@@ -26,7 +26,7 @@ for (const action of plan.actions.slice(0, 3)) {
 }
 
 const report = await engine.apply(plan)
-console.log(`applied: ${JSON.stringify(Object.fromEntries(Object.entries(report.counts).map(([k, c]) => [k, c.done])))}, ${report.failures.length} failed`)
+console.log(reportSummary(report).trimEnd())
 
 const again = await engine.run()
 const changes = Object.keys(again.plan.counts).length ? JSON.stringify(again.plan.counts) : 'nothing to do'

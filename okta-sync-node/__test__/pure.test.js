@@ -135,3 +135,13 @@ test('arguments of the wrong type are TypeErrors', () => {
   assert.throws(() => okta.loadConfig(42), TypeError)
   assert.throws(() => okta.explain(configPath, 42, isaac), TypeError)
 })
+
+test('planSummary and reportSummary are the core\'s human-readable text', async () => {
+  const file = path.join(__dirname, '..', '..', 'tests', 'cases', 'full-reconcile-deactivates-logins.json')
+  const plan = await okta.planOffline(JSON.parse(fs.readFileSync(file, 'utf8')).input)
+  const text = okta.planSummary(plan)
+  assert.match(text, /full reconcile/)
+  assert.match(text, /deactivate_login 2/)
+  assert.match(text, /cy\.okafor@example\.com: left every group/)
+  assert.throws(() => okta.reportSummary({ plan_hash: 'x' }), okta.DecodeError)
+})

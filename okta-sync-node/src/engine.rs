@@ -13,7 +13,7 @@ use okta_sync_core::{Error, Result};
 use crate::error::guard_async;
 use crate::js_target::{JsTarget, JsTargetSpec};
 use crate::progress::{JsProgress, JsProgressFn};
-use crate::pure::{ConfigSource, to_json};
+use crate::pure::{ConfigSource, decode, to_json};
 use crate::secrets::MapSecrets;
 
 /// Engine options after `lib.js` has adapted them.
@@ -93,7 +93,9 @@ impl SyncEngine {
     #[napi]
     pub async fn check_connections(&self) -> napi::Result<String> {
         let engine = self.inner.clone();
-        let report = self.settle(async move { engine.check_connections().await }).await?;
+        let report = self
+            .settle(async move { engine.check_connections().await })
+            .await?;
         to_json(&report)
     }
 
@@ -162,20 +164,13 @@ impl SyncEngine {
 }
 
 fn parse_mode(mode: &str) -> Result<SyncMode> {
-    serde_json::from_value(serde_json::Value::String(mode.to_string())).map_err(|_| {
-        Error::Decode {
-            what: "mode".to_string(),
-            path: ".".to_string(),
-            message: format!("unknown mode {mode:?}; expected \"auto\", \"full\" or \"delta\""),
-        }
+    serde_json::from_value(serde_json::Value::String(mode.to_string())).map_err(|_| Error::Decode {
+        what: "mode".to_string(),
+        path: ".".to_string(),
+        message: format!("unknown mode {mode:?}; expected \"auto\", \"full\" or \"delta\""),
     })
 }
 
 fn approval_of(plan_hash: String) -> Approval {
     Approval { plan_hash }
-}
-
-fn decode<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| Error::decode(what, e))
 }

@@ -111,6 +111,11 @@ fn find_mapping<'c>(config: &'c SyncConfig, name: &str) -> Result<&'c Mapping> {
 
 /// Parses JSON text given by JavaScript, naming the path of a problem.
 pub fn parse_json(json: &str, what: &str) -> Result<Value> {
+    decode(json, what)
+}
+
+/// Decodes JSON text given by JavaScript into a core type, naming the path of a problem.
+pub fn decode<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| Error::decode(what, e))
 }

@@ -20,8 +20,7 @@ function fakeBinary() {
 
 /**
  * Starts a fake org; resolves to `{ url, token, admin, okta, stop }`. Its clock starts at
- * the real time, because the engine judges the age of the System Log cursor and of the last
- * full reconcile against the local clock.
+ * the real time, as a real org's does.
  */
 async function startOktaFake(args = []) {
   const child = spawn(fakeBinary(), ['--port', '0', '--start-time', 'now', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
