@@ -50,7 +50,8 @@ pub struct Outcome {
 /// `out_dir` (cleared first, so every run starts from nothing).
 pub async fn run_local(root: &Path, out_dir: &Path, users: usize) -> Result<Outcome> {
     if out_dir.exists() {
-        std::fs::remove_dir_all(out_dir).with_context(|| format!("clearing {}", out_dir.display()))?;
+        std::fs::remove_dir_all(out_dir)
+            .with_context(|| format!("clearing {}", out_dir.display()))?;
     }
     std::fs::create_dir_all(out_dir)?;
 
@@ -60,7 +61,10 @@ pub async fn run_local(root: &Path, out_dir: &Path, users: usize) -> Result<Outc
         ..OrgSpec::default()
     });
     let okta = FakeOkta::start(org, FakeOptions::default()).await?;
-    println!("1. Started a local Okta org at {} with {users} people.", okta.url());
+    println!(
+        "1. Started a local Okta org at {} with {users} people.",
+        okta.url()
+    );
 
     let mut config = SyncConfig::from_path(root.join(CONFIG))?;
     config.okta.org_url = okta.url();
@@ -148,10 +152,19 @@ fn change_org(okta: &FakeOktaHandle) -> Result<Vec<ScriptedChange>> {
         });
     };
 
-    okta.update_profile(&picks.edited, serde_json::json!({ "title": "Principal Engineer" }))?;
-    record("changed the title of an Engineering employee to Principal Engineer".into(), &picks.edited);
+    okta.update_profile(
+        &picks.edited,
+        serde_json::json!({ "title": "Principal Engineer" }),
+    )?;
+    record(
+        "changed the title of an Engineering employee to Principal Engineer".into(),
+        &picks.edited,
+    );
 
-    okta.update_profile(&picks.moved, serde_json::json!({ "department": "Marketing" }))?;
+    okta.update_profile(
+        &picks.moved,
+        serde_json::json!({ "department": "Marketing" }),
+    )?;
     record("moved a Sales employee to Marketing".into(), &picks.moved);
 
     okta.deactivate(&picks.deactivated)?;
@@ -159,13 +172,22 @@ fn change_org(okta: &FakeOktaHandle) -> Result<Vec<ScriptedChange>> {
 
     okta.deactivate(&picks.deleted)?;
     okta.delete_user(&picks.deleted)?;
-    record("deleted an asset manager (only the System Log shows it)".into(), &picks.deleted);
+    record(
+        "deleted an asset manager (only the System Log shows it)".into(),
+        &picks.deleted,
+    );
 
     okta.remove_member(&admins, &picks.removed)?;
-    record("removed an administrator from the Okta Administrators group".into(), &picks.removed);
+    record(
+        "removed an administrator from the Okta Administrators group".into(),
+        &picks.removed,
+    );
 
     okta.add_member(&admins, &picks.added)?;
-    record("added an employee to the Okta Administrators group".into(), &picks.added);
+    record(
+        "added an employee to the Okta Administrators group".into(),
+        &picks.added,
+    );
     Ok(changes)
 }
 
@@ -215,7 +237,9 @@ impl Picks {
             removed: pick("another administrator", &|id| {
                 org.is_member(admins, id) && !org.is_member(managers, id)
             })?,
-            added: pick("an employee outside the login groups", &|id| !in_login_group(id))?,
+            added: pick("an employee outside the login groups", &|id| {
+                !in_login_group(id)
+            })?,
         })
     }
 }

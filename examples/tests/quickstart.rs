@@ -13,15 +13,18 @@ fn root() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_delta_after_the_scripted_changes_contains_exactly_those_changes() {
     let out = tempfile::tempdir().unwrap();
-    let outcome = quickstart::run_local(&root(), out.path(), 300).await.unwrap();
+    let outcome = quickstart::run_local(&root(), out.path(), 300)
+        .await
+        .unwrap();
 
     // The full import created everyone in scope and wrote nothing else.
     let full = &outcome.full.plan;
     assert!(full.first_import);
     assert!(
-        full.actions
-            .iter()
-            .all(|a| matches!(a.kind, ActionKind::CreateRecord { .. } | ActionKind::CreateLogin { .. })),
+        full.actions.iter().all(|a| matches!(
+            a.kind,
+            ActionKind::CreateRecord { .. } | ActionKind::CreateLogin { .. }
+        )),
         "{}",
         full.summary()
     );
@@ -41,10 +44,26 @@ async fn the_delta_after_the_scripted_changes_contains_exactly_those_changes() {
     let expected: BTreeSet<(String, &str, String)> = [
         ("employees", "update_record", by("changed the title")),
         ("employees", "mark_record_inactive", by("moved a Sales")),
-        ("asset-panda-logins", "deactivate_login", by("deactivated an administrator")),
-        ("asset-panda-logins", "deactivate_login", by("deleted an asset manager")),
-        ("asset-panda-logins", "deactivate_login", by("removed an administrator")),
-        ("asset-panda-logins", "create_login", by("added an employee")),
+        (
+            "asset-panda-logins",
+            "deactivate_login",
+            by("deactivated an administrator"),
+        ),
+        (
+            "asset-panda-logins",
+            "deactivate_login",
+            by("deleted an asset manager"),
+        ),
+        (
+            "asset-panda-logins",
+            "deactivate_login",
+            by("removed an administrator"),
+        ),
+        (
+            "asset-panda-logins",
+            "create_login",
+            by("added an employee"),
+        ),
     ]
     .into_iter()
     .map(|(m, k, id)| (m.to_string(), k, id))
@@ -64,7 +83,11 @@ async fn the_delta_after_the_scripted_changes_contains_exactly_those_changes() {
     // The deletion was seen through the System Log, with the event as evidence.
     let deleted = by("deleted an asset manager");
     let deletion = delta.actions.iter().find(|a| a.okta_id == deleted).unwrap();
-    assert!(deletion.reason.contains("System Log"), "{}", deletion.reason);
+    assert!(
+        deletion.reason.contains("System Log"),
+        "{}",
+        deletion.reason
+    );
 
     // The exports exist and name the people.
     let json = std::fs::read_to_string(&outcome.exported[0]).unwrap();

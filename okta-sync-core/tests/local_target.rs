@@ -454,3 +454,14 @@ async fn csv_export_writes_one_file_per_collection_and_logins() {
         "id,email,role,active,First Name\nlogin-000001,carol@example.com,Collaborator,true,Carol\n"
     );
 }
+
+#[test]
+fn opening_creates_missing_parent_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not/yet/there/target.sqlite");
+    okta_sync_core::target::local::LocalTarget::open(&path).unwrap();
+    assert!(path.exists());
+    let state = dir.path().join("also/missing/state.sqlite");
+    okta_sync_core::state::SqliteStateStore::open(&state).unwrap();
+    assert!(state.exists());
+}

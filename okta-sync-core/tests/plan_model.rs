@@ -60,14 +60,42 @@ const GROUPS: [&str; 2] = ["Admins", "Staff"];
 /// One change to the directory. User indexes pick among the users that exist.
 #[derive(Debug, Clone)]
 enum Op {
-    Create { department: usize, staged: bool },
-    Rename { user: usize, name: usize },
-    ChangeEmail { user: usize },
-    MoveDepartment { user: usize, department: usize },
-    Status { user: usize, to: usize },
-    Delete { user: usize },
-    Join { user: usize, group: usize },
-    Leave { user: usize, group: usize },
+    Create {
+        department: usize,
+        staged: bool,
+    },
+    Rename {
+        user: usize,
+        name: usize,
+    },
+    ChangeEmail {
+        user: usize,
+    },
+    MoveDepartment {
+        user: usize,
+        department: usize,
+    },
+    Status {
+        user: usize,
+        to: usize,
+    },
+    Delete {
+        user: usize,
+    },
+    Join {
+        user: usize,
+        group: usize,
+    },
+    Leave {
+        user: usize,
+        group: usize,
+    },
+    /// The weekly full reconcile instead of a delta.
+    Reconcile,
+    /// An admin edits a managed record and a login by hand; a full reconcile follows.
+    Tamper {
+        user: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -82,6 +110,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(|user| Op::Delete { user }),
         2 => (any::<usize>(), 0..GROUPS.len()).prop_map(|(user, group)| Op::Join { user, group }),
         2 => (any::<usize>(), 0..GROUPS.len()).prop_map(|(user, group)| Op::Leave { user, group }),
+        1 => Just(Op::Reconcile),
+        1 => any::<usize>().prop_map(|user| Op::Tamper { user }),
     ]
 }
 
@@ -179,6 +209,8 @@ impl Model {
                     self.org.remove_member(GROUPS[group], &id);
                 }
             }
+            // These change the target, not the directory (see `run`).
+            Op::Reconcile | Op::Tamper { .. } => {}
         }
     }
 
@@ -327,6 +359,7 @@ async fn run(
     ops: Vec<Op>,
     fetch_by_id: bool,
     sqlite: bool,
+    pass_index: bool,
 ) -> Result<(), TestCaseError> {
     let mut model = Model {
         org: Org::new(),
@@ -342,6 +375,7 @@ async fn run(
     // With fetching off, users who only left a group are planned from what the state
     // remembers of them; with it on, the engine re-reads them by id.
     sync.fetch_by_id = fetch_by_id;
+    sync.pass_index = pass_index;
     if sqlite {
         sync.store = Box::new(SqliteStateStore::open_in_memory().unwrap());
     }
@@ -351,7 +385,25 @@ async fn run(
     for (step, op) in ops.iter().enumerate() {
         model.org.tick();
         model.apply(op);
-        let snapshot = model.org.delta();
+        let mut full = matches!(op, Op::Reconcile);
+        if let Op::Tamper { user } = *op {
+            if let Some(id) = model.pick(user) {
+                let email = model.org.users[&id]
+                    .profile_str("email")
+                    .unwrap_or_default()
+                    .to_string();
+                sync.target
+                    .tamper_record("People", &id, "Name", json!("Tampered"));
+                sync.target
+                    .tamper_login(&email, "First Name", json!("Tampered"));
+            }
+            full = true;
+        }
+        let snapshot = if full {
+            model.org.full()
+        } else {
+            model.org.delta()
+        };
         let plan = sync.plan(&model.org, snapshot).await;
         check_safety(&model, &plan)?;
         let outcome = sync
@@ -413,11 +465,12 @@ proptest! {
         ops in prop::collection::vec(op(), 1..16),
         fetch_by_id in any::<bool>(),
         sqlite in any::<bool>(),
+        pass_index in any::<bool>(),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .unwrap();
-        runtime.block_on(run(initial, ops, fetch_by_id, sqlite))?;
+        runtime.block_on(run(initial, ops, fetch_by_id, sqlite, pass_index))?;
     }
 }

@@ -21,7 +21,11 @@ use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
 use okta_sync_core::plan::Approval;
 
 #[derive(Parser)]
-#[command(name = "okta-sync", about = "Sync people from Okta into Asset Panda", version)]
+#[command(
+    name = "okta-sync",
+    about = "Sync people from Okta into Asset Panda",
+    version
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -119,8 +123,15 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Check { config } => {
             let report = engine(&config).await?.check_connections().await?;
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Plan { config, mode, out } => {
             let plan = engine(&config).await?.plan(mode.into()).await?;

@@ -33,10 +33,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match (std::env::var("OKTA_ORG_URL"), std::env::var("OKTA_API_TOKEN")) {
+    let result = match (
+        std::env::var("OKTA_ORG_URL"),
+        std::env::var("OKTA_API_TOKEN"),
+    ) {
         (Ok(url), Ok(_)) => runtime.block_on(real_org(&root, url, !apply)),
         _ => runtime
-            .block_on(quickstart::run_local(&root, &root.join("examples/out"), 300))
+            .block_on(quickstart::run_local(
+                &root,
+                &root.join("examples/out"),
+                300,
+            ))
             .map(|_| ()),
     };
     match result {
@@ -69,7 +76,10 @@ async fn real_org(root: &std::path::Path, url: String, dry_run: bool) -> anyhow:
         .await?;
     println!("{}", outcome.report.summary());
     if dry_run {
-        println!("dry run: nothing was written; pass --apply to write into {}", out.display());
+        println!(
+            "dry run: nothing was written; pass --apply to write into {}",
+            out.display()
+        );
     }
     Ok(())
 }

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use super::{ProgressSink, SyncEngine};
+use crate::Result;
 use crate::config::{SecretProvider, SyncConfig, TargetConfig};
 use crate::okta::OktaSource;
 use crate::state::{MemoryStateStore, SqliteStateStore, StateStore};
 use crate::target::AssetTarget;
 use crate::target::assetpanda::AssetPandaTarget;
 use crate::target::local::LocalTarget;
-use crate::Result;
 
 /// Parts an embedding application may supply instead of the configured ones.
 #[derive(Default, Clone)]
@@ -29,7 +29,10 @@ impl std::fmt::Debug for EngineOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineOptions")
             .field("secrets", &self.secrets.is_some())
-            .field("target", &self.target.as_ref().map(|t| t.name().to_string()))
+            .field(
+                "target",
+                &self.target.as_ref().map(|t| t.name().to_string()),
+            )
             .field("state", &self.state.is_some())
             .field("progress", &self.progress.is_some())
             .finish()
@@ -47,9 +50,7 @@ impl SyncEngine {
             Some(target) => target,
             None => match &config.target {
                 TargetConfig::Local { path } => Arc::new(LocalTarget::open(path)?),
-                TargetConfig::Assetpanda(ap) => {
-                    Arc::new(AssetPandaTarget::connect(ap, secrets)?)
-                }
+                TargetConfig::Assetpanda(ap) => Arc::new(AssetPandaTarget::connect(ap, secrets)?),
             },
         };
         let state: Arc<dyn StateStore> = match options.state {

@@ -26,6 +26,7 @@ pub use mode::{LOG_RETENTION_DAYS, SyncMode};
 pub use offline::{OfflineInput, plan_offline};
 pub use progress::{NoProgress, Phase, ProgressEvent, ProgressSink};
 
+use crate::Result;
 use crate::config::SyncConfig;
 use crate::directory::{
     ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup,
@@ -33,7 +34,6 @@ use crate::directory::{
 use crate::plan::{self, Approval, Plan, PlanInput, Report};
 use crate::state::StateStore;
 use crate::target::{AssetTarget, TargetCheck, TargetHoldings};
-use crate::Result;
 
 /// The answer to "Test and save connection", for both sides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,9 +252,19 @@ impl SyncEngine {
             .await
     }
 
-    async fn apply_inner(&self, plan: &Plan, approval: Option<Approval>, dry_run: bool) -> Result<Report> {
+    async fn apply_inner(
+        &self,
+        plan: &Plan,
+        approval: Option<Approval>,
+        dry_run: bool,
+    ) -> Result<Report> {
         let started = self.phase_start(Phase::Apply);
-        let read_stats = match self.last_read.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let read_stats = match self
+            .last_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             Some((hash, stats)) if hash == plan.hash => stats,
             _ => ReadStats::default(),
         };
@@ -295,7 +305,8 @@ impl SyncEngine {
     fn phase_end(&self, phase: Phase, started: Instant) {
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::debug!(?phase, elapsed_ms, "phase finished");
-        self.progress.event(&ProgressEvent::PhaseFinished { phase, elapsed_ms });
+        self.progress
+            .event(&ProgressEvent::PhaseFinished { phase, elapsed_ms });
     }
 
     fn warn(&self, message: &str) {
@@ -354,6 +365,12 @@ impl plan::ApplyObserver for ApplyProgress<'_> {
     }
 
     fn retrying(&self, kind: &str, writes: usize, attempt: u32, delay: std::time::Duration) {
-        tracing::info!(kind, writes, attempt, delay_ms = delay.as_millis() as u64, "retrying writes");
+        tracing::info!(
+            kind,
+            writes,
+            attempt,
+            delay_ms = delay.as_millis() as u64,
+            "retrying writes"
+        );
     }
 }

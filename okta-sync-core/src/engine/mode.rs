@@ -135,7 +135,10 @@ mod tests {
         let now = ts("2026-06-07T00:00:01Z"); // 8 days after the last full sync
         let state = synced_state();
         assert!(after_delta_read(SyncMode::Auto, &state, 7, now, false).is_some());
-        assert_eq!(after_delta_read(SyncMode::Delta, &state, 7, now, false), None);
+        assert_eq!(
+            after_delta_read(SyncMode::Delta, &state, 7, now, false),
+            None
+        );
     }
 
     #[test]
@@ -145,13 +148,22 @@ mod tests {
         assert!(d.full);
         assert!(d.deletions_maybe_missed);
         let day_89 = ts("2026-08-29T00:00:00Z");
-        assert_eq!(after_delta_read(SyncMode::Delta, &synced_state(), 365, day_89, false), None);
+        assert_eq!(
+            after_delta_read(SyncMode::Delta, &synced_state(), 365, day_89, false),
+            None
+        );
     }
 
     #[test]
     fn a_rejected_cursor_forces_full_and_warns() {
-        let d = after_delta_read(SyncMode::Delta, &synced_state(), 7, ts("2026-06-02T00:00:00Z"), true)
-            .unwrap();
+        let d = after_delta_read(
+            SyncMode::Delta,
+            &synced_state(),
+            7,
+            ts("2026-06-02T00:00:00Z"),
+            true,
+        )
+        .unwrap();
         assert!(d.deletions_maybe_missed);
     }
 

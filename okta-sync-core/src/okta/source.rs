@@ -403,7 +403,9 @@ impl DirectorySource for OktaSource {
                 // known, then the log from then on, which covers anything that happened while
                 // the listings were being read.
                 let (users, group_reads) = tokio::join!(users, group_reads);
-                let start = explicit.or_else(|| ctx.server_time()).unwrap_or_else(Utc::now);
+                let start = explicit
+                    .or_else(|| ctx.server_time())
+                    .unwrap_or_else(Utc::now);
                 let log = read_log(
                     &self.client,
                     LogStart::Since(start),

@@ -1,7 +1,7 @@
 //! `build_plan`: from what the directory showed, what the target holds and what the state
 //! remembers, to a hashed plan. Pure: no I/O, no clock, no randomness.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::PlanInput;
 use super::brake::{self, BrakeInput};
@@ -9,29 +9,46 @@ use super::candidates::{self, Candidate};
 use super::collect::Collector;
 use super::context::{MappingShared, Subject, field_with_source, identifier_field, managed_fields};
 use super::deprovision::{Presence, deletion_evidence};
-use super::hash::plan_hash;
-use super::identity_match::IdentityHolders;
-use super::index::{StateIndex, TargetIndex};
+use super::hash::{mapping_seed, plan_hash};
+use super::identity_match::{IdentityHolders, Remembered};
+use super::index::TargetIndex;
 use super::login::LoginPlanner;
+use super::lookup::{StateLookup, insert_few};
 use super::record::RecordPlanner;
 use super::scope::{
-    CurrentMemberships, Desired, StoredMemberships, login_desired, record_desired, remembered_user,
+    CurrentMemberships, Desired, StoredMemberships, left_scope_detail, login_desired,
+    record_desired, remembered_user,
 };
 use super::state_update;
-use super::types::{Cause, PLAN_FORMAT, Plan, PlanMode, Warning, WarningCode};
+use super::types::{ActionKind, Cause, PLAN_FORMAT, Plan, PlanMode, Warning, WarningCode};
 use crate::config::{LeaveGroupsAction, Mapping, MissingAction, SyncConfig};
 use crate::error::ConfigProblem;
 use crate::filter::{FilterEvaluator, Memberships};
 use crate::mapping::CompiledMapping;
+use crate::state::Link;
 use crate::target::TargetHoldings;
 use crate::{Error, Result};
 
 /// The compiled mappings of one plan: login mappings first, since record mappings may
 /// receive the users they let go (`keep_as_record`).
+///
+/// Each mapping has a *slot*: login mappings first, then record mappings.
 struct Planners<'a> {
     logins: Vec<LoginPlanner<'a>>,
-    /// Each record mapping with the indexes of the login mappings that keep into it.
+    /// Each record mapping with the slots of the login mappings that keep into it.
     records: Vec<(RecordPlanner<'a>, Vec<usize>)>,
+    /// Each slot's links in the state, resolved once.
+    links: Vec<Option<&'a FxHashMap<String, Link>>>,
+}
+
+impl Planners<'_> {
+    fn names(&self) -> Vec<String> {
+        self.logins
+            .iter()
+            .map(|l| l.mapping.name.clone())
+            .chain(self.records.iter().map(|(r, _)| r.mapping.name.clone()))
+            .collect()
+    }
 }
 
 fn compile(fields: &[crate::config::FieldMap], at: usize) -> Result<CompiledMapping> {
@@ -51,7 +68,7 @@ fn compile(fields: &[crate::config::FieldMap], at: usize) -> Result<CompiledMapp
 
 fn planners<'a>(
     input: &'a PlanInput<'a>,
-    index: &'a StateIndex,
+    lookup: &'a StateLookup<'a>,
     empty: &'a TargetHoldings,
 ) -> Result<Planners<'a>> {
     let config = input.config;
@@ -73,11 +90,11 @@ fn planners<'a>(
             name: mapping.name(),
             compiled: compile(mapping.fields(), at)?,
             managed: managed_fields(mapping.fields(), &owned),
-            owned,
             target: TargetIndex::new(holdings, uid, id_field.as_deref(), stamp),
             identifier_field: id_field,
             target_complete: input.directory.full && holdings.listed,
-            index,
+            lookup,
+            seed: mapping_seed(mapping),
         };
         match mapping {
             Mapping::Login(m) => logins.push(LoginPlanner {
@@ -108,47 +125,66 @@ fn planners<'a>(
                 .collect();
             (r, keepers)
         })
+        .collect::<Vec<_>>();
+    let links = logins
+        .iter()
+        .map(|l| l.mapping.name.as_str())
+        .chain(records.iter().map(|(r, _)| r.mapping.name.as_str()))
+        .map(|name| input.state.links.get(name))
         .collect();
-    Ok(Planners { logins, records })
+    Ok(Planners {
+        logins,
+        records,
+        links,
+    })
 }
 
-/// What each mapping should hold for a candidate, logins first then records.
-fn desired_states(
+/// What each mapping should hold for a user, by slot, into `out` (reused between users).
+fn desired_states<'a>(
     config: &SyncConfig,
-    planners: &Planners<'_>,
-    candidate: &Candidate<'_>,
+    planners: &Planners<'a>,
+    presence: &Presence<'_>,
     members: &dyn Memberships,
-    linked: &dyn Fn(&str) -> bool,
-) -> (Vec<Desired>, Vec<Desired>) {
+    linked: &dyn Fn(usize) -> bool,
+    out: &mut Vec<Desired<'a>>,
+) {
     let policy = &config.deprovisioning;
-    let for_presence = |user_desired: &dyn Fn(&crate::model::DirectoryUser) -> Desired| {
-        match &candidate.presence {
-            Presence::Listed(user) => user_desired(user),
-            Presence::Remembered(user) => user_desired(user),
-            Presence::Deleted(cause) => Desired::Inactive(cause.clone()),
-            Presence::Missing => match policy.missing_without_event {
-                MissingAction::Report => Desired::Untouched,
-                MissingAction::Deactivate => Desired::Inactive(Cause::MissingFromOkta),
-            },
-        }
+    let user = match presence {
+        Presence::Listed(user) => Some(*user),
+        Presence::Remembered(user) => Some(user.as_ref()),
+        Presence::Deleted(_) | Presence::Missing => None,
     };
-    let logins: Vec<Desired> = planners
-        .logins
-        .iter()
-        .map(|l| for_presence(&|u| login_desired(l.mapping, policy, l.filter.as_ref(), u, members)))
-        .collect();
-    let records = planners
-        .records
-        .iter()
-        .map(|(r, keepers)| {
-            let kept = keepers.iter().any(|&li| {
-                linked(planners.logins[li].mapping.name.as_str())
-                    && logins[li] == Desired::Inactive(Cause::LeftMappedGroups)
-            });
-            for_presence(&|u| record_desired(&r.filter, u, members, kept))
-        })
-        .collect();
-    (logins, records)
+    let gone = || match presence {
+        Presence::Deleted(cause) => Desired::Inactive(cause.clone()),
+        _ => match policy.missing_without_event {
+            MissingAction::Report => Desired::Untouched,
+            MissingAction::Deactivate => Desired::Inactive(Cause::MissingFromOkta),
+        },
+    };
+    out.clear();
+    for l in &planners.logins {
+        out.push(match user {
+            Some(u) => login_desired(l.mapping, policy, l.filter.as_ref(), u, members),
+            None => gone(),
+        });
+    }
+    for (r, keepers) in &planners.records {
+        let kept = keepers
+            .iter()
+            .any(|&slot| linked(slot) && out[slot] == Desired::Inactive(Cause::LeftMappedGroups));
+        let desired = match user {
+            Some(u) => record_desired(&r.filter, u, members, kept),
+            None => gone(),
+        };
+        out.push(desired);
+    }
+}
+
+/// Buffers reused from one user to the next.
+#[derive(Default)]
+struct Scratch<'a> {
+    now: Vec<Desired<'a>>,
+    before: Vec<Desired<'a>>,
 }
 
 /// Builds the plan; see [`super::build_plan`].
@@ -159,19 +195,17 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
     let full = directory.full;
     let first_import = full && state.is_first_run();
 
-    let rebuilt;
-    let index = match input.index {
-        Some(index) if index.matches(state) => index,
+    let lookup = match input.index {
+        Some(index) if index.matches(state) => StateLookup::Kept(index),
         supplied => {
             if supplied.is_some() {
-                tracing::warn!("the supplied state index does not match the state; rebuilding it");
+                tracing::warn!("the supplied state index does not match the state; not using it");
             }
-            rebuilt = StateIndex::new(state);
-            &rebuilt
+            StateLookup::lazy(state)
         }
     };
     let empty = TargetHoldings::default();
-    let planners = planners(input, index, &empty)?;
+    let planners = planners(input, &lookup, &empty)?;
 
     let guard = brake::incomplete_reasons(directory);
     let users_complete = brake::users_listing_complete(directory);
@@ -186,18 +220,41 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
     );
 
     let gone: FxHashSet<&str> = evidence.keys().copied().collect();
-    let holders = IdentityHolders::new(
-        index,
-        candidates.list.iter().filter_map(|c| match c.presence {
-            Presence::Listed(_) | Presence::Remembered(_) => Some((c.id, c.identity.as_deref())),
-            _ => None,
-        }),
-        &gone,
-    );
+    let read = candidates.list.iter().filter_map(|c| match c.presence {
+        Presence::Listed(_) | Presence::Remembered(_) => Some((c.id, c.identity.as_deref())),
+        _ => None,
+    });
+    let remembered = if full {
+        // One pass over the state: who this listing did not show (and who might still
+        // exist) keeps holding their identifier.
+        let forgotten: FxHashSet<&str> = candidates.forgotten.iter().copied().collect();
+        let mut absent = FxHashMap::default();
+        for (id, user) in &state.users {
+            let id = id.as_str();
+            if candidates.listed.contains_key(id) || gone.contains(id) || forgotten.contains(id) {
+                continue;
+            }
+            if let Some(identity) = &user.identity {
+                insert_few(&mut absent, identity.as_str(), id);
+            }
+        }
+        Remembered::Absent(absent)
+    } else {
+        Remembered::State {
+            lookup: &lookup,
+            read: read.clone().map(|(id, _)| id).collect(),
+            gone: &gone,
+        }
+    };
+    let holders = IdentityHolders::new(read, remembered);
     let now_members = CurrentMemberships::new(directory, state);
     let stored_members = StoredMemberships(state);
 
-    let mut collector = Collector::new(guard.iter().map(|(_, r)| r.as_str()).collect());
+    let mut collector = Collector::new(
+        guard.iter().map(|(_, r)| r.as_str()).collect(),
+        planners.names(),
+    );
+    let mut scratch = Scratch::default();
     for candidate in &candidates.list {
         plan_candidate(
             input,
@@ -206,6 +263,7 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
             &holders,
             &now_members,
             &stored_members,
+            &mut scratch,
             &mut collector,
         );
     }
@@ -293,89 +351,139 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
     Ok(plan)
 }
 
-fn plan_candidate(
+#[allow(clippy::too_many_arguments)]
+fn plan_candidate<'a>(
     input: &PlanInput<'_>,
-    planners: &Planners<'_>,
+    planners: &Planners<'a>,
     candidate: &Candidate<'_>,
     holders: &IdentityHolders<'_>,
     now_members: &dyn Memberships,
     stored_members: &dyn Memberships,
+    scratch: &mut Scratch<'a>,
     collector: &mut Collector,
 ) {
     let state = input.state;
     let id = candidate.id;
-    let link_of = |mapping: &str| state.links.get(mapping).and_then(|l| l.get(id));
-    let linked = |mapping: &str| link_of(mapping).is_some();
+    let link_of = |slot: usize| planners.links[slot].and_then(|l| l.get(id));
+    let linked = |slot: usize| link_of(slot).is_some();
     let duplicates = candidate
         .identity
         .as_deref()
         .and_then(|identity| holders.duplicates(identity));
+    let user = match &candidate.presence {
+        Presence::Listed(user) => Some(*user),
+        _ => None,
+    };
     let subject = Subject {
         id,
         identity: candidate.identity.as_deref(),
-        user: match &candidate.presence {
-            Presence::Listed(user) => Some(user),
-            _ => None,
-        },
+        user,
         duplicates: duplicates.as_deref(),
+        settled: user.is_some_and(|u| settled(state, u)),
     };
-    let (logins_now, records_now) =
-        desired_states(input.config, planners, candidate, now_members, &linked);
+    desired_states(
+        input.config,
+        planners,
+        &candidate.presence,
+        now_members,
+        &linked,
+        &mut scratch.now,
+    );
 
     // In a delta the population is counted incrementally: in scope before (from what the
     // state remembers) versus now, for the users this delta looks at.
-    let (logins_before, records_before) = if input.directory.full {
-        (Vec::new(), Vec::new())
-    } else {
-        match state.users.get(id) {
-            Some(stored) => {
-                let remembered = Candidate {
-                    id,
-                    presence: Presence::Remembered(Box::new(remembered_user(id, stored))),
-                    identity: None,
-                    retry: false,
-                };
-                desired_states(input.config, planners, &remembered, stored_members, &linked)
-            }
-            None => (Vec::new(), Vec::new()),
+    scratch.before.clear();
+    if !input.directory.full {
+        if let Some(stored) = state.users.get(id) {
+            let remembered = Presence::Remembered(Box::new(remembered_user(id, stored)));
+            desired_states(
+                input.config,
+                planners,
+                &remembered,
+                stored_members,
+                &linked,
+                &mut scratch.before,
+            );
         }
-    };
-    let was_active = |list: &[Desired], i: usize| list.get(i).is_some_and(Desired::is_active);
+    }
+    let was_active = |slot: usize| scratch.before.get(slot).is_some_and(Desired::is_active);
 
     let report_missing = matches!(candidate.presence, Presence::Missing)
         && input.config.deprovisioning.missing_without_event == MissingAction::Report;
     collector.begin_user(id, candidate.retry, state.retry.contains(id));
-    for (i, planner) in planners.logins.iter().enumerate() {
-        let name = planner.mapping.name.as_str();
-        let desired = &logins_now[i];
+    let logins = planners.logins.len();
+    for (slot, desired) in scratch.now.iter().enumerate() {
         if report_missing {
-            collector.note_missing(name, id, link_of(name));
+            collector.note_missing(slot, id, link_of(slot));
         }
-        let outcome = planner.plan(&subject, desired, link_of(name));
+        let mut outcome = match slot.checked_sub(logins) {
+            None => planners.logins[slot].plan(&subject, desired, link_of(slot)),
+            Some(r) => planners.records[r].0.plan(&subject, desired, link_of(slot)),
+        };
+        if let (Some(r), Presence::Listed(_) | Presence::Remembered(_)) =
+            (slot.checked_sub(logins), &candidate.presence)
+        {
+            explain_left_scope(
+                &planners.records[r].0,
+                &candidate.presence,
+                now_members,
+                &mut outcome,
+            );
+        }
         collector.record(
-            name,
+            slot,
             &subject,
             desired.is_active(),
-            was_active(&logins_before, i),
-            outcome,
-        );
-    }
-    for (i, (planner, _)) in planners.records.iter().enumerate() {
-        let name = planner.mapping.name.as_str();
-        let desired = &records_now[i];
-        if report_missing {
-            collector.note_missing(name, id, link_of(name));
-        }
-        let outcome = planner.plan(&subject, desired, link_of(name));
-        collector.record(
-            name,
-            &subject,
-            desired.is_active(),
-            was_active(&records_before, i),
+            was_active(slot),
             outcome,
         );
     }
     collector.end_user(!matches!(candidate.presence, Presence::Remembered(_)));
+}
+
+/// Fills in which filter a user failed, for the records actually marked inactive.
+fn explain_left_scope(
+    planner: &RecordPlanner<'_>,
+    presence: &Presence<'_>,
+    members: &dyn Memberships,
+    outcome: &mut super::context::Outcome,
+) {
+    let user = match presence {
+        Presence::Listed(user) => *user,
+        Presence::Remembered(user) => user.as_ref(),
+        _ => return,
+    };
+    for (kind, reason) in &mut outcome.actions {
+        if let ActionKind::MarkRecordInactive {
+            cause: cause @ Cause::LeftScope { .. },
+            ..
+        } = kind
+        {
+            *cause = Cause::LeftScope {
+                detail: left_scope_detail(&planner.filter, user, members),
+            };
+            *reason = cause.describe();
+        }
+    }
+}
+
+/// How long before the last successful read a change must be, to be sure that read saw it
+/// (Okta timestamps have second resolution and its listings are eventually consistent).
+const SETTLE_MARGIN_SECONDS: i64 = 120;
+
+/// True when the user is exactly as at the last successful run, well before its read, and
+/// no write for them is pending. Only then may their entries be trusted without mapping.
+fn settled(state: &crate::state::SyncState, user: &crate::model::DirectoryUser) -> bool {
+    let Some(stored) = state.users.get(&user.id) else {
+        return false;
+    };
+    let (Some(seen), Some(watermark)) = (user.last_updated, state.watermark) else {
+        return false;
+    };
+    stored.last_updated == Some(seen)
+        && stored.status == user.status
+        && seen + chrono::Duration::seconds(SETTLE_MARGIN_SECONDS) < watermark
+        && !state.retry.contains(&user.id)
 }
 
 fn brake_figures(

@@ -6,15 +6,17 @@
 //! evidence, and members who joined or left a group whose membership was re-listed. Its
 //! cost grows with the number of changes, never with the size of the org.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::deprovision::{Presence, dedupe_users};
+use super::lookup::normalized;
 use super::scope::remembered_user;
 use super::types::{Cause, Warning, WarningCode};
 use crate::config::UniqueIdentifier;
 use crate::directory::DirectorySnapshot;
-use crate::identity::identity_key;
-use crate::model::UserStatus;
+use crate::model::{DirectoryUser, UserStatus};
 use crate::state::SyncState;
 
 /// A user the plan looks at.
@@ -23,7 +25,7 @@ pub(crate) struct Candidate<'a> {
     pub(crate) id: &'a str,
     pub(crate) presence: Presence<'a>,
     /// Normalised identifier now (read or remembered); `None` when gone or unknown.
-    pub(crate) identity: Option<String>,
+    pub(crate) identity: Option<Cow<'a, str>>,
     /// Re-read at the next run regardless of what this plan does.
     pub(crate) retry: bool,
 }
@@ -33,8 +35,22 @@ pub(crate) struct Candidate<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Candidates<'a> {
     pub(crate) list: Vec<Candidate<'a>>,
-    pub(crate) forgotten: Vec<String>,
+    /// Users read in this run, by id.
+    pub(crate) listed: FxHashMap<&'a str, usize>,
+    pub(crate) forgotten: Vec<&'a str>,
     pub(crate) warnings: Vec<Warning>,
+}
+
+/// The normalised unique identifier of `user`, borrowed when it is already normal.
+/// Equal to [`crate::identity::identity_key`].
+pub(crate) fn identity_of(uid: UniqueIdentifier, user: &DirectoryUser) -> Option<Cow<'_, str>> {
+    match uid {
+        UniqueIdentifier::OktaId => Some(Cow::Borrowed(user.id.as_str())),
+        UniqueIdentifier::Email => {
+            let key = normalized(uid, user.email()?);
+            (!key.is_empty()).then_some(key)
+        }
+    }
 }
 
 /// Collects the candidates of a plan.
@@ -73,7 +89,7 @@ pub(crate) fn collect<'a>(
             None => Presence::Listed(user),
         };
         let identity = match presence {
-            Presence::Listed(u) => identity_key(uid, u),
+            Presence::Listed(u) => identity_of(uid, u),
             _ => None,
         };
         out.list.push(Candidate {
@@ -107,6 +123,7 @@ pub(crate) fn collect<'a>(
     } else {
         collect_membership_changes(directory, state, &seen, &mut out);
     }
+    out.listed = listed_at;
     out
 }
 
@@ -137,7 +154,7 @@ fn collect_absent<'a>(state: &'a SyncState, seen: &dyn Fn(&str) -> bool, out: &m
                 retry: false,
             });
         } else {
-            out.forgotten.push(id.to_string());
+            out.forgotten.push(id);
         }
     }
 }
@@ -182,7 +199,7 @@ fn collect_membership_changes<'a>(
         out.list.push(Candidate {
             id,
             presence: Presence::Remembered(Box::new(remembered_user(id, stored))),
-            identity: stored.identity.clone(),
+            identity: stored.identity.as_deref().map(Cow::Borrowed),
             retry: false,
         });
     }

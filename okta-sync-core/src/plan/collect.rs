@@ -16,9 +16,11 @@ pub(crate) struct Collector {
     actions: Vec<Action>,
     held_back: Vec<HeldBack>,
     warnings: Vec<Warning>,
-    unchanged: BTreeMap<String, u64>,
-    in_scope_now: BTreeMap<String, u64>,
-    in_scope_change: BTreeMap<String, i64>,
+    /// Mapping names by slot (the planner's order); counters below are by slot.
+    names: Vec<String>,
+    unchanged: Vec<u64>,
+    in_scope_now: Vec<u64>,
+    in_scope_change: Vec<i64>,
     links: BTreeMap<(String, String), Option<Link>>,
     retry: BTreeMap<String, bool>,
     user: String,
@@ -39,7 +41,8 @@ pub(crate) struct Collected {
 }
 
 impl Collector {
-    pub(crate) fn new(guard: Vec<&str>) -> Self {
+    pub(crate) fn new(guard: Vec<&str>, names: Vec<String>) -> Self {
+        let slots = names.len();
         Collector {
             guard: (!guard.is_empty()).then(|| {
                 format!(
@@ -50,9 +53,10 @@ impl Collector {
             actions: Vec::new(),
             held_back: Vec::new(),
             warnings: Vec::new(),
-            unchanged: BTreeMap::new(),
-            in_scope_now: BTreeMap::new(),
-            in_scope_change: BTreeMap::new(),
+            names,
+            unchanged: vec![0; slots],
+            in_scope_now: vec![0; slots],
+            in_scope_change: vec![0; slots],
             links: BTreeMap::new(),
             retry: BTreeMap::new(),
             user: String::new(),
@@ -79,11 +83,11 @@ impl Collector {
     }
 
     /// A managed user missing from a complete listing, kept for review.
-    pub(crate) fn note_missing(&mut self, mapping: &str, id: &str, link: Option<&Link>) {
+    pub(crate) fn note_missing(&mut self, slot: usize, id: &str, link: Option<&Link>) {
         if link.is_some_and(|l| l.active) {
             self.warnings.push(Warning {
                 code: WarningCode::MissingWithoutEvent,
-                mapping: Some(mapping.to_string()),
+                mapping: Some(self.names[slot].clone()),
                 okta_id: Some(id.to_string()),
                 message: "missing from a complete Okta listing and no deletion event explains it; \
                           nothing is changed (deprovisioning.missing_without_event is `report`). \
@@ -95,7 +99,7 @@ impl Collector {
 
     pub(crate) fn record(
         &mut self,
-        mapping: &str,
+        slot: usize,
         subject: &Subject<'_>,
         now_active: bool,
         was_active: bool,
@@ -109,10 +113,10 @@ impl Collector {
             retry,
         } = outcome;
         self.user_retry |= retry;
-        *self.unchanged.entry(mapping.to_string()).or_insert(0) += u64::from(unchanged);
-        *self.in_scope_now.entry(mapping.to_string()).or_insert(0) += u64::from(now_active);
-        *self.in_scope_change.entry(mapping.to_string()).or_insert(0) +=
-            i64::from(now_active) - i64::from(was_active);
+        self.unchanged[slot] += u64::from(unchanged);
+        self.in_scope_now[slot] += u64::from(now_active);
+        self.in_scope_change[slot] += i64::from(now_active) - i64::from(was_active);
+        let mapping = self.names[slot].as_str();
         for (code, message) in warnings {
             self.warnings.push(Warning {
                 code,
@@ -129,7 +133,8 @@ impl Collector {
             reason,
         };
         let holds = self.guard.is_some() && actions.iter().any(|(k, _)| k.is_destructive());
-        for action in actions.into_iter().map(to_action) {
+        let actions: Vec<Action> = actions.into_iter().map(to_action).collect();
+        for action in actions {
             match &self.guard {
                 Some(reason) if action.is_destructive() => self.held_back.push(HeldBack {
                     action,
@@ -143,16 +148,13 @@ impl Collector {
             link = LinkChange::Keep;
             self.user_retry = true;
         }
-        let key = (mapping.to_string(), subject.id.to_string());
-        match link {
-            LinkChange::Keep => {}
-            LinkChange::Set(l) => {
-                self.links.insert(key, Some(l));
-            }
-            LinkChange::Drop => {
-                self.links.insert(key, None);
-            }
-        }
+        let change = match link {
+            LinkChange::Keep => return,
+            LinkChange::Set(l) => Some(l),
+            LinkChange::Drop => None,
+        };
+        let key = (self.names[slot].clone(), subject.id.to_string());
+        self.links.insert(key, change);
     }
 
     /// Sorts and totals everything. In a delta, in-scope figures are the baseline plus
@@ -164,9 +166,15 @@ impl Collector {
         full: bool,
         warnings: &mut Vec<Warning>,
     ) -> Collected {
-        let key = |a: &Action| (a.mapping.clone(), a.okta_id.clone(), a.kind.rank());
-        self.actions.sort_by_key(key);
-        self.held_back.sort_by_key(|h| key(&h.action));
+        fn order(a: &Action, b: &Action) -> std::cmp::Ordering {
+            (a.mapping.as_str(), a.okta_id.as_str(), a.kind.rank()).cmp(&(
+                b.mapping.as_str(),
+                b.okta_id.as_str(),
+                b.kind.rank(),
+            ))
+        }
+        self.actions.sort_by(order);
+        self.held_back.sort_by(|a, b| order(&a.action, &b.action));
         let mut counts = BTreeMap::new();
         for action in &self.actions {
             *counts.entry(action.kind.name().to_string()).or_insert(0) += 1;
@@ -175,17 +183,14 @@ impl Collector {
         let mut in_scope = BTreeMap::new();
         for mapping in &config.mappings {
             let name = mapping.name();
-            unchanged.insert(
-                name.to_string(),
-                self.unchanged.get(name).copied().unwrap_or(0),
-            );
+            let Some(slot) = self.names.iter().position(|n| n == name) else {
+                continue;
+            };
+            unchanged.insert(name.to_string(), self.unchanged[slot]);
             if full {
-                in_scope.insert(
-                    name.to_string(),
-                    self.in_scope_now.get(name).copied().unwrap_or(0),
-                );
+                in_scope.insert(name.to_string(), self.in_scope_now[slot]);
             } else if let Some(baseline) = state.baseline.get(name) {
-                let change = self.in_scope_change.get(name).copied().unwrap_or(0);
+                let change = self.in_scope_change[slot];
                 let now = i64::try_from(*baseline)
                     .unwrap_or(i64::MAX)
                     .saturating_add(change);

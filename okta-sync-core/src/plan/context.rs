@@ -3,12 +3,15 @@
 
 use rustc_hash::FxHashSet;
 
-use super::index::{StateIndex, TargetIndex};
+use super::hash::fingerprint;
+use super::index::TargetIndex;
+use super::lookup::StateLookup;
 use super::types::{ActionKind, Conflict, WarningCode};
 use crate::config::{FieldMap, UniqueIdentifier};
 use crate::mapping::CompiledMapping;
 use crate::model::DirectoryUser;
 use crate::state::Link;
+use crate::target::Fields;
 
 /// How a mapping's link for a user changes if every planned write succeeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +84,10 @@ pub(crate) struct Subject<'a> {
     pub(crate) user: Option<&'a DirectoryUser>,
     /// Every Okta user sharing the identifier, when there are several.
     pub(crate) duplicates: Option<&'a [String]>,
+    /// Okta has not changed the user since well before the last successful run, and no
+    /// write for them is pending: if their entry still holds what was last written, there
+    /// is nothing to map or compare.
+    pub(crate) settled: bool,
 }
 
 /// Per-mapping context shared by record and login planning.
@@ -90,20 +97,31 @@ pub(crate) struct MappingShared<'a> {
     pub(crate) compiled: CompiledMapping,
     /// The target field holding the unique identifier.
     pub(crate) identifier_field: Option<String>,
-    /// Fields Asset Panda owns: written on create only.
-    pub(crate) owned: FxHashSet<String>,
     /// Configured target fields this integration keeps up to date (owned ones excluded).
     pub(crate) managed: Vec<String>,
     pub(crate) target: TargetIndex<'a>,
     /// True when `target` is a complete listing, so an entry missing from it is gone.
     pub(crate) target_complete: bool,
-    pub(crate) index: &'a StateIndex,
+    pub(crate) lookup: &'a StateLookup<'a>,
+    /// Seed of this mapping's fingerprints (a hash of its configuration).
+    pub(crate) seed: u64,
 }
 
 impl MappingShared<'_> {
+    /// Fingerprint of the managed (not Asset Panda-owned) fields among `fields`: of the
+    /// mapped values, or of what an entry in the target holds.
+    pub(crate) fn fingerprint(&self, fields: &Fields) -> u64 {
+        fingerprint(
+            self.seed,
+            self.managed
+                .iter()
+                .filter_map(|name| fields.get_key_value(name)),
+        )
+    }
+
     /// True when `target_id` is linked to an Okta user other than `okta_id`.
     pub(crate) fn owned_by_other(&self, target_id: &str, okta_id: &str) -> bool {
-        self.index
+        self.lookup
             .owner(self.name, target_id)
             .is_some_and(|owner| owner != okta_id)
     }

@@ -45,17 +45,18 @@ pub(crate) fn diff_fields<'f>(
     names.sort_unstable();
     names.dedup();
     let mut changes = Vec::new();
+    let null = Value::Null;
     for name in names {
-        let want = desired.get(name).cloned().unwrap_or(Value::Null);
+        let want = desired.get(name).unwrap_or(&null);
         match current {
             Some(current) => {
-                let have = current.get(name).cloned().unwrap_or(Value::Null);
-                if !same_value(&want, &have) {
+                let have = current.get(name).unwrap_or(&null);
+                if !same_value(want, have) {
                     changes.push(FieldChange {
                         field: name.to_string(),
-                        before: have,
+                        before: have.clone(),
                         before_unknown: false,
-                        after: want,
+                        after: want.clone(),
                     });
                 }
             }
@@ -63,7 +64,7 @@ pub(crate) fn diff_fields<'f>(
                 field: name.to_string(),
                 before: Value::Null,
                 before_unknown: true,
-                after: want,
+                after: want.clone(),
             }),
         }
     }

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use sha2::{Digest, Sha256};
 
 use super::types::Plan;
-use crate::target::Fields;
+use serde_json::Value;
+
+use crate::config::Mapping;
 use crate::{Error, Result};
 
 /// The canonical JSON of `plan` with its `hash` field empty.
@@ -58,22 +60,38 @@ pub fn plan_hash(plan: &Plan) -> Result<String> {
     Ok(format!("sha256:{}", hex::encode(digest)))
 }
 
-/// A stable 64-bit fingerprint of mapped field values.
+/// A stable 64-bit fingerprint of field values, seeded with the mapping's configuration.
 ///
-/// FNV-1a over each field name and the compact JSON of its value, in key order. It is
-/// stored in the sync state, so it must not change between versions or platforms: FNV-1a
-/// is fixed by its definition, unlike the std or Fx hashers. It only needs to notice
-/// change, not resist an adversary (an attacker who can edit Okta profiles gains nothing
-/// from a collision but a skipped update).
-pub fn fingerprint(fields: &Fields) -> u64 {
+/// FNV-1a over the seed, then each field name and the compact JSON of its value, in the
+/// order given (callers pass them sorted). Empty values (`null`, `""`) are skipped, since
+/// the target treats them as absent. The seed makes a changed mapping change every
+/// fingerprint, so a new transform reaches every entry. The fingerprint is stored in the
+/// sync state, so it must not change between versions or platforms: FNV-1a is fixed by
+/// its definition, unlike the std or Fx hashers. It only needs to notice change, not
+/// resist an adversary (a collision costs a skipped update, nothing more).
+pub fn fingerprint<'a>(
+    seed: u64,
+    fields: impl IntoIterator<Item = (&'a String, &'a Value)>,
+) -> u64 {
     let mut hasher = Fnv1a::default();
+    hasher.feed(&seed.to_le_bytes());
     for (name, value) in fields {
+        if value.is_null() || value.as_str() == Some("") {
+            continue;
+        }
         hasher.feed(name.as_bytes());
         hasher.feed(&[0x1f]);
         // Writing into the hasher cannot fail, and `Value` always serializes.
         let _ = serde_json::to_writer(&mut hasher, value);
         hasher.feed(&[0x1e]);
     }
+    hasher.0
+}
+
+/// The seed of a mapping's fingerprints: a hash of its configuration.
+pub fn mapping_seed(mapping: &Mapping) -> u64 {
+    let mut hasher = Fnv1a::default();
+    let _ = serde_json::to_writer(&mut hasher, mapping);
     hasher.0
 }
 
@@ -120,23 +138,32 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_depends_on_names_and_values_not_insertion_order() {
+    fn fingerprint_depends_on_names_values_and_seed() {
+        use crate::target::Fields;
+        let fp = |fields: &Fields, seed| fingerprint(seed, fields);
         let mut a = Fields::new();
         a.insert("Email".into(), json!("a@example.com"));
         a.insert("Name".into(), json!("A"));
         let mut b = Fields::new();
         b.insert("Name".into(), json!("A"));
         b.insert("Email".into(), json!("a@example.com"));
-        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fp(&a, 1), fp(&b, 1));
+        assert_ne!(fp(&a, 1), fp(&a, 2));
 
         let mut c = a.clone();
         c.insert("Name".into(), json!("B"));
-        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert_ne!(fp(&a, 1), fp(&c, 1));
 
         // A value moved to another field is a change.
         let mut d = Fields::new();
         d.insert("Email".into(), json!("A"));
         d.insert("Name".into(), json!("a@example.com"));
-        assert_ne!(fingerprint(&a), fingerprint(&d));
+        assert_ne!(fp(&a, 1), fp(&d, 1));
+
+        // Empty values count as absent.
+        let mut e = a.clone();
+        e.insert("Title".into(), json!(""));
+        e.insert("Phone".into(), json!(null));
+        assert_eq!(fp(&a, 1), fp(&e, 1));
     }
 }

@@ -8,53 +8,75 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::context::{MappingShared, Subject};
-use super::index::{StateIndex, value_text};
+use super::index::value_text;
+use super::lookup::{Few, StateLookup};
 use crate::target::{TargetLogin, TargetRecord};
 
-/// Who holds each unique identifier now: users read in this run (with their current
-/// identifier) overlaid on the sync state's memory of everyone else.
+/// Who holds each unique identifier now: the users read in this run (with their current
+/// identifier), plus the users the state remembers that this run did not read.
 #[derive(Debug)]
 pub(crate) struct IdentityHolders<'a> {
-    index: &'a StateIndex,
-    /// Users read in this run, mapped to their identifier now (or none).
-    current: FxHashMap<&'a str, Option<&'a str>>,
-    by_identity: FxHashMap<&'a str, Vec<&'a str>>,
-    /// Users known to be gone (deleted in Okta).
-    gone: &'a FxHashSet<&'a str>,
+    read: FxHashMap<&'a str, Few<&'a str>>,
+    remembered: Remembered<'a>,
+}
+
+/// The users this run did not read, by the identifier they had at the last run.
+#[derive(Debug)]
+pub(crate) enum Remembered<'a> {
+    /// A full reconcile: the state's users absent from the listing (those already known
+    /// to be gone excluded), gathered in one pass.
+    Absent(FxHashMap<&'a str, Few<&'a str>>),
+    /// A delta: everyone the state knows, minus the users read now and those gone.
+    State {
+        lookup: &'a StateLookup<'a>,
+        read: FxHashSet<&'a str>,
+        gone: &'a FxHashSet<&'a str>,
+    },
 }
 
 impl<'a> IdentityHolders<'a> {
+    /// `read` gives each user read in this run with their identifier now.
     pub(crate) fn new(
-        index: &'a StateIndex,
         read: impl Iterator<Item = (&'a str, Option<&'a str>)>,
-        gone: &'a FxHashSet<&'a str>,
+        remembered: Remembered<'a>,
     ) -> Self {
-        let mut current = FxHashMap::default();
-        let mut by_identity: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+        let mut by_identity = FxHashMap::default();
         for (id, identity) in read {
-            current.insert(id, identity);
             if let Some(identity) = identity {
-                by_identity.entry(identity).or_default().push(id);
+                super::lookup::insert_few(&mut by_identity, identity, id);
             }
         }
         IdentityHolders {
-            index,
-            current,
-            by_identity,
-            gone,
+            read: by_identity,
+            remembered,
         }
     }
 
     /// Every Okta user (sorted) holding `identity`, when there are several.
     pub(crate) fn duplicates(&self, identity: &str) -> Option<Vec<String>> {
-        let mut holders: Vec<&str> = self.by_identity.get(identity).cloned().unwrap_or_default();
-        for id in self.index.holders(identity) {
-            let id = id.as_str();
-            // A user read in this run is represented by its current identifier.
-            if !self.current.contains_key(id) && !self.gone.contains(id) {
-                holders.push(id);
+        let read = self.read.get(identity).map_or(&[][..], Few::as_slice);
+        let mut holders: Vec<&str> = match &self.remembered {
+            Remembered::Absent(absent) => {
+                let more = absent.get(identity).map_or(&[][..], Few::as_slice);
+                // Nearly everyone holds their identifier alone: decide without allocating.
+                if read.len() + more.len() < 2 {
+                    return None;
+                }
+                read.iter().chain(more).copied().collect()
             }
-        }
+            Remembered::State {
+                lookup,
+                read: seen,
+                gone,
+            } => {
+                let more = lookup.holders(identity);
+                let more = more
+                    .into_iter()
+                    // A user read in this run is represented by their identifier now.
+                    .filter(|id| !seen.contains(id) && !gone.contains(id));
+                read.iter().copied().chain(more).collect()
+            }
+        };
         holders.sort_unstable();
         holders.dedup();
         (holders.len() > 1).then(|| holders.into_iter().map(str::to_string).collect())
@@ -75,7 +97,7 @@ pub(crate) fn record_candidates<'t>(
     }
     found.retain(|r| {
         let stamp = r.fields.get(stamp_field).and_then(value_text);
-        let stamped_other = stamp.is_some_and(|v| v.trim() != s.id);
+        let stamped_other = stamp.is_some_and(|v| v != s.id);
         Some(r.id.as_str()) != skip && !stamped_other && !shared.owned_by_other(&r.id, s.id)
     });
     found.sort_by(|a, b| a.id.cmp(&b.id));

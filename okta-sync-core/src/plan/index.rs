@@ -6,13 +6,15 @@
 //! memory between runs builds it once and keeps it current with [`StateIndex::apply`]; the
 //! planner checks it against the state's sizes and rebuilds it if it is stale.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::lookup::{Few, insert_few, normalized};
 use crate::config::UniqueIdentifier;
-use crate::identity::normalize_value;
 use crate::state::{StateChanges, SyncState};
 use crate::target::{Fields, TargetHoldings, TargetLogin, TargetRecord};
 
@@ -35,6 +37,7 @@ impl StateIndex {
             users: state.users.len(),
             ..StateIndex::default()
         };
+        index.by_identity.reserve(state.users.len());
         for (id, user) in &state.users {
             if let Some(identity) = &user.identity {
                 index.add_holder(identity, id);
@@ -145,9 +148,16 @@ impl StateIndex {
     }
 
     fn add_holder(&mut self, identity: &str, id: &str) {
-        let holders = self.by_identity.entry(identity.to_string()).or_default();
-        if let Err(at) = holders.binary_search_by(|h| h.as_str().cmp(id)) {
-            holders.insert(at, id.to_string());
+        match self.by_identity.get_mut(identity) {
+            Some(holders) => {
+                if let Err(at) = holders.binary_search_by(|h| h.as_str().cmp(id)) {
+                    holders.insert(at, id.to_string());
+                }
+            }
+            None => {
+                self.by_identity
+                    .insert(identity.to_string(), vec![id.to_string()]);
+            }
         }
     }
 
@@ -164,79 +174,100 @@ impl StateIndex {
 }
 
 /// A field value as text, for matching; `None` for values that cannot identify anyone.
-pub(crate) fn value_text(value: &Value) -> Option<String> {
+pub(crate) fn value_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.trim())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
 
 /// What one mapping's target holdings contain, indexed for matching.
-#[derive(Debug, Default)]
+///
+/// Entries are found by id for every linked user; the stamp and identifier indexes are
+/// only needed to match users without a link, so they are built on first use.
+#[derive(Debug)]
 pub(crate) struct TargetIndex<'a> {
+    holdings: &'a TargetHoldings,
+    uid: UniqueIdentifier,
+    identifier_field: Option<String>,
+    stamp_field: Option<String>,
     records: FxHashMap<&'a str, &'a TargetRecord>,
-    records_by_stamp: FxHashMap<String, Vec<&'a TargetRecord>>,
-    records_by_identity: FxHashMap<String, Vec<&'a TargetRecord>>,
     logins: FxHashMap<&'a str, &'a TargetLogin>,
-    logins_by_identity: FxHashMap<String, Vec<&'a TargetLogin>>,
+    matching: OnceCell<Matching<'a>>,
+}
+
+#[derive(Debug, Default)]
+struct Matching<'a> {
+    records_by_stamp: FxHashMap<Cow<'a, str>, Few<&'a TargetRecord>>,
+    records_by_identity: FxHashMap<Cow<'a, str>, Few<&'a TargetRecord>>,
+    logins_by_identity: FxHashMap<Cow<'a, str>, Few<&'a TargetLogin>>,
 }
 
 impl<'a> TargetIndex<'a> {
-    /// Indexes `holdings` by id, by Okta id stamp (`stamp_field`) and by normalised
+    /// Indexes `holdings` by id; by Okta id stamp (`stamp_field`) and by normalised
     /// identifier (`identifier_field`, and for logins also the login email when the unique
-    /// identifier is the email).
+    /// identifier is the email) when first asked.
     pub(crate) fn new(
         holdings: &'a TargetHoldings,
         uid: UniqueIdentifier,
         identifier_field: Option<&str>,
         stamp_field: Option<&str>,
     ) -> Self {
-        let mut index = TargetIndex::default();
-        let identity_of = |fields: &Fields| {
-            identifier_field
-                .and_then(|f| fields.get(f))
-                .and_then(value_text)
-                .map(|v| normalize_value(uid, &v))
-                .filter(|v| !v.is_empty())
-        };
-        for record in &holdings.records {
-            index.records.insert(record.id.as_str(), record);
-            if let Some(stamp) = stamp_field
-                .and_then(|f| record.fields.get(f))
-                .and_then(value_text)
-            {
-                index
-                    .records_by_stamp
-                    .entry(stamp.trim().to_string())
-                    .or_default()
-                    .push(record);
-            }
-            if let Some(identity) = identity_of(&record.fields) {
-                index
-                    .records_by_identity
-                    .entry(identity)
-                    .or_default()
-                    .push(record);
-            }
+        TargetIndex {
+            holdings,
+            uid,
+            identifier_field: identifier_field.map(str::to_string),
+            stamp_field: stamp_field.map(str::to_string),
+            records: holdings
+                .records
+                .iter()
+                .map(|r| (r.id.as_str(), r))
+                .collect(),
+            logins: holdings.logins.iter().map(|l| (l.id.as_str(), l)).collect(),
+            matching: OnceCell::new(),
         }
-        for login in &holdings.logins {
-            index.logins.insert(login.id.as_str(), login);
-            let mut keys = Vec::with_capacity(2);
-            if let Some(identity) = identity_of(&login.fields) {
-                keys.push(identity);
-            }
-            if uid == UniqueIdentifier::Email {
-                let email = normalize_value(uid, &login.email);
-                if !email.is_empty() && !keys.contains(&email) {
-                    keys.push(email);
+    }
+
+    fn matching(&self) -> &Matching<'a> {
+        self.matching.get_or_init(|| {
+            let mut m = Matching::default();
+            let uid = self.uid;
+            let identity_of = |fields: &'a Fields| {
+                self.identifier_field
+                    .as_deref()
+                    .and_then(|f| fields.get(f))
+                    .and_then(value_text)
+                    .map(|v| match v {
+                        Cow::Borrowed(v) => normalized(uid, v),
+                        Cow::Owned(v) => Cow::Owned(normalized(uid, &v).into_owned()),
+                    })
+                    .filter(|v| !v.is_empty())
+            };
+            for record in &self.holdings.records {
+                if let Some(stamp) = self
+                    .stamp_field
+                    .as_deref()
+                    .and_then(|f| record.fields.get(f))
+                    .and_then(value_text)
+                {
+                    insert_few(&mut m.records_by_stamp, stamp, record);
+                }
+                if let Some(identity) = identity_of(&record.fields) {
+                    insert_few(&mut m.records_by_identity, identity, record);
                 }
             }
-            for key in keys {
-                index.logins_by_identity.entry(key).or_default().push(login);
+            for login in &self.holdings.logins {
+                let by_field = identity_of(&login.fields);
+                let by_email = (uid == UniqueIdentifier::Email)
+                    .then(|| normalized(uid, login.email.as_str()))
+                    .filter(|e| !e.is_empty() && Some(e) != by_field.as_ref());
+                for key in by_field.into_iter().chain(by_email) {
+                    insert_few(&mut m.logins_by_identity, key, login);
+                }
             }
-        }
-        index
+            m
+        })
     }
 
     pub(crate) fn record(&self, id: &str) -> Option<&'a TargetRecord> {
@@ -248,21 +279,24 @@ impl<'a> TargetIndex<'a> {
     }
 
     pub(crate) fn records_stamped(&self, okta_id: &str) -> &[&'a TargetRecord] {
-        self.records_by_stamp
+        self.matching()
+            .records_by_stamp
             .get(okta_id)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Few::as_slice)
     }
 
     pub(crate) fn records_with_identity(&self, identity: &str) -> &[&'a TargetRecord] {
-        self.records_by_identity
+        self.matching()
+            .records_by_identity
             .get(identity)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Few::as_slice)
     }
 
     pub(crate) fn logins_with_identity(&self, identity: &str) -> &[&'a TargetLogin] {
-        self.logins_by_identity
+        self.matching()
+            .logins_by_identity
             .get(identity)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Few::as_slice)
     }
 }
 

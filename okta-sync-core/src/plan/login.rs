@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::context::{LinkChange, MappingShared, Outcome, Subject};
 use super::diff::{changed_names, diff_fields};
-use super::hash::fingerprint;
 use super::identity_match::login_candidates;
 use super::scope::{Desired, role_rank};
 use super::types::{ActionKind, Cause, Conflict, WarningCode};
@@ -85,11 +84,16 @@ impl LoginPlanner<'_> {
     }
 
     /// Plans `subject` for this mapping given what it should hold.
-    pub(crate) fn plan(&self, s: &Subject<'_>, desired: &Desired, link: Option<&Link>) -> Outcome {
+    pub(crate) fn plan(
+        &self,
+        s: &Subject<'_>,
+        desired: &Desired<'_>,
+        link: Option<&Link>,
+    ) -> Outcome {
         match desired {
             Desired::Active { grant } => {
-                let (role, group) = grant.clone().unwrap_or_default();
-                self.plan_active(s, link, &role, &group)
+                let (role, group) = grant.map_or(("", ""), |g| (g.role.as_str(), g.group.as_str()));
+                self.plan_active(s, link, role, group)
             }
             Desired::Inactive(cause) => self.plan_inactive(link, cause),
             Desired::Untouched => Outcome::nothing(),
@@ -154,13 +158,7 @@ impl LoginPlanner<'_> {
                 "required values are missing; nothing is written for this user",
             ));
         }
-        let kept: Fields = mapped
-            .fields
-            .iter()
-            .filter(|(k, _)| !self.shared.owned.contains(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let fp = fingerprint(&kept);
+        let fp = self.shared.fingerprint(&mapped.fields);
         Ok(Some((mapped.fields, fp)))
     }
 
@@ -183,6 +181,19 @@ impl LoginPlanner<'_> {
         role: &str,
         group: &str,
     ) -> Outcome {
+        if let Some(login) = login {
+            // A settled user whose login still holds what was last written: nothing to do.
+            let untouched = s.settled
+                && s.duplicates.is_none()
+                && link.active
+                && login.active
+                && login.role.as_deref() == Some(role)
+                && link.role.as_deref() == Some(role)
+                && self.shared.fingerprint(&self.current_fields(login)) == link.fingerprint;
+            if untouched {
+                return Outcome::unchanged(LinkChange::Keep);
+            }
+        }
         let mapped = match self.mapped(s) {
             Ok(m) => m,
             Err(conflict) => return conflict,

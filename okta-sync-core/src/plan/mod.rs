@@ -32,6 +32,7 @@ mod hash;
 mod identity_match;
 mod index;
 mod login;
+mod lookup;
 mod record;
 mod report;
 mod scope;
@@ -46,7 +47,7 @@ use chrono::{DateTime, Utc};
 pub use apply::{
     ApplyObserver, ApplyOptions, ApplyOutcome, Approval, NoopObserver, WriteResult, apply,
 };
-pub use hash::{canonical_json, fingerprint, plan_hash};
+pub use hash::{canonical_json, fingerprint, mapping_seed, plan_hash};
 pub use index::StateIndex;
 pub use report::{Failure, KindCounts, Report, WriteStats};
 pub use types::{

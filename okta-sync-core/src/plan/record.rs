@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::context::{LinkChange, MappingShared, Outcome, Subject};
 use super::diff::{changed_names, diff_fields};
-use super::hash::fingerprint;
 use super::identity_match::record_candidates;
 use super::scope::Desired;
 use super::types::{ActionKind, Cause, Conflict, FieldChange, WarningCode};
@@ -33,14 +32,8 @@ impl RecordPlanner<'_> {
 
     /// Every field a record of this mapping should have, and the fingerprint of the ones
     /// kept up to date.
-    fn desired_fields(&self, okta_id: &str, mapped: &Fields) -> (Fields, u64) {
-        let kept: Fields = mapped
-            .iter()
-            .filter(|(k, _)| !self.shared.owned.contains(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let fp = fingerprint(&kept);
-        let mut fields = mapped.clone();
+    fn desired_fields(&self, okta_id: &str, mut fields: Fields) -> (Fields, u64) {
+        let fp = self.shared.fingerprint(&fields);
         fields.insert(
             self.mapping.okta_id_field.clone(),
             Value::String(okta_id.to_string()),
@@ -52,6 +45,23 @@ impl RecordPlanner<'_> {
             );
         }
         (fields, fp)
+    }
+
+    /// True when a settled user's linked record still holds exactly what was last written
+    /// (same managed values, stamp and active status): nothing to map or compare.
+    fn untouched_since_written(&self, s: &Subject<'_>, link: &Link, record: &TargetRecord) -> bool {
+        s.settled
+            && link.active
+            && !self.marked_inactive(record)
+            && self.mapping.inactive.as_ref().is_none_or(|m| {
+                record.fields.get(&m.field).and_then(Value::as_str) == Some(m.active_value.as_str())
+            })
+            && record
+                .fields
+                .get(&self.mapping.okta_id_field)
+                .and_then(Value::as_str)
+                == Some(s.id)
+            && self.shared.fingerprint(&record.fields) == link.fingerprint
     }
 
     /// The fields compared on update and adoption: managed, stamp, status marker.
@@ -75,7 +85,12 @@ impl RecordPlanner<'_> {
     }
 
     /// Plans `subject` for this mapping given what it should hold.
-    pub(crate) fn plan(&self, s: &Subject<'_>, desired: &Desired, link: Option<&Link>) -> Outcome {
+    pub(crate) fn plan(
+        &self,
+        s: &Subject<'_>,
+        desired: &Desired<'_>,
+        link: Option<&Link>,
+    ) -> Outcome {
         match desired {
             Desired::Active { .. } => self.plan_active(s, link),
             Desired::Inactive(cause) => self.plan_inactive(link, cause),
@@ -87,6 +102,14 @@ impl RecordPlanner<'_> {
         let Some(user) = s.user else {
             return self.plan_active_without_profile(link);
         };
+        if s.duplicates.is_none() {
+            let record = link.and_then(|l| self.shared.target.record(&l.target_id).map(|r| (l, r)));
+            if let Some((link, record)) = record {
+                if self.untouched_since_written(s, link, record) {
+                    return Outcome::unchanged(LinkChange::Keep);
+                }
+            }
+        }
         if let Some(okta_ids) = s.duplicates {
             return Outcome::conflict(
                 Conflict::DuplicateIdentity {
@@ -104,7 +127,7 @@ impl RecordPlanner<'_> {
                 "required values are missing; nothing is written for this user",
             );
         }
-        let (fields, fp) = self.desired_fields(s.id, &mapped.fields);
+        let (fields, fp) = self.desired_fields(s.id, mapped.fields);
 
         let mut dead_link = None;
         if let Some(link) = link {
@@ -325,7 +348,7 @@ impl RecordPlanner<'_> {
                     .fields
                     .get(&self.mapping.okta_id_field)
                     .and_then(super::index::value_text)
-                    .is_some_and(|v| v.trim() == s.id);
+                    .is_some_and(|v| v == s.id);
                 let reason = if stamped {
                     "the record already carries this Okta id (written by an earlier run that did not finish)"
                         .to_string()

@@ -102,16 +102,16 @@ pub(crate) fn remembered_user(id: &str, stored: &UserState) -> DirectoryUser {
 
 /// What a mapping should hold for a user.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Desired {
-    /// An active entry; for logins, with this role from this group.
-    Active { grant: Option<(String, String)> },
+pub(crate) enum Desired<'m> {
+    /// An active entry; for logins, with the role of this group.
+    Active { grant: Option<&'m GroupRole> },
     /// No active entry; an existing managed one is deactivated for this cause.
     Inactive(Cause),
     /// Leave whatever exists as it is.
     Untouched,
 }
 
-impl Desired {
+impl Desired<'_> {
     pub(crate) fn is_active(&self) -> bool {
         matches!(self, Desired::Active { .. })
     }
@@ -160,13 +160,13 @@ pub(crate) fn role_rank(mapping: &LoginMapping, role: &str) -> Option<usize> {
 }
 
 /// Desired state of a login mapping for a user Okta still has.
-pub(crate) fn login_desired(
-    mapping: &LoginMapping,
+pub(crate) fn login_desired<'m>(
+    mapping: &'m LoginMapping,
     policy: &DeprovisioningPolicy,
     filter: Option<&FilterEvaluator>,
     user: &DirectoryUser,
     members: &dyn Memberships,
-) -> Desired {
+) -> Desired<'m> {
     if user.status == UserStatus::Deprovisioned {
         return Desired::Inactive(Cause::DeactivatedInOkta {
             status: user.status.clone(),
@@ -179,9 +179,7 @@ pub(crate) fn login_desired(
         return Desired::Inactive(Cause::LeftMappedGroups);
     }
     match status_action(mapping, policy, &user.status) {
-        StatusAction::Sync => Desired::Active {
-            grant: Some((group.role.clone(), group.group.clone())),
-        },
+        StatusAction::Sync => Desired::Active { grant: Some(group) },
         StatusAction::Skip => Desired::Untouched,
         StatusAction::Deactivate => Desired::Inactive(Cause::StatusPolicy {
             status: user.status.clone(),
@@ -191,32 +189,43 @@ pub(crate) fn login_desired(
 
 /// Desired state of a record mapping for a user Okta still has. `kept` is true when a
 /// login mapping with `keep_as_record` sends the user here after they left its groups.
-pub(crate) fn record_desired(
+///
+/// Leaving the filters gives a `left_scope` cause without its detail: explaining costs
+/// text for every out-of-scope user, and only the few with an active record need it
+/// ([`left_scope_detail`]).
+pub(crate) fn record_desired<'m>(
     filter: &FilterEvaluator,
     user: &DirectoryUser,
     members: &dyn Memberships,
     kept: bool,
-) -> Desired {
+) -> Desired<'m> {
     if user.status == UserStatus::Deprovisioned {
         return Desired::Inactive(Cause::DeactivatedInOkta {
             status: user.status.clone(),
         });
     }
-    if kept {
+    if kept || filter.admits(user, members) {
         return Desired::Active { grant: None };
     }
-    let explanation = filter.explain(user, members);
-    if explanation.admitted {
-        return Desired::Active { grant: None };
-    }
-    let detail = explanation
+    Desired::Inactive(Cause::LeftScope {
+        detail: String::new(),
+    })
+}
+
+/// Which filters exclude the user, in words.
+pub(crate) fn left_scope_detail(
+    filter: &FilterEvaluator,
+    user: &DirectoryUser,
+    members: &dyn Memberships,
+) -> String {
+    filter
+        .explain(user, members)
         .checks
         .iter()
         .filter(|c| !c.passed)
         .map(|c| c.reason.clone())
         .collect::<Vec<_>>()
-        .join("; ");
-    Desired::Inactive(Cause::LeftScope { detail })
+        .join("; ")
 }
 
 #[cfg(test)]

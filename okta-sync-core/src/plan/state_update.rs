@@ -17,25 +17,33 @@ use crate::state::{GroupState, StateChanges, UserState};
 pub(crate) fn fill(
     input: &PlanInput<'_>,
     candidates: &[Candidate<'_>],
-    forgotten: &[String],
+    forgotten: &[&str],
     users_complete: bool,
     changes: &mut StateChanges,
 ) {
     let state = input.state;
     let directory = input.directory;
-    let mut removed: Vec<String> = forgotten.to_vec();
+    let mut removed: Vec<String> = forgotten.iter().map(|id| id.to_string()).collect();
     for candidate in candidates {
         match &candidate.presence {
             Presence::Listed(user) => {
+                let department = user.profile_str("department");
+                let same = state.users.get(candidate.id).is_some_and(|stored| {
+                    stored.last_updated == user.last_updated
+                        && stored.status == user.status
+                        && stored.identity.as_deref() == candidate.identity.as_deref()
+                        && stored.department.as_deref() == department
+                });
+                if same {
+                    continue;
+                }
                 let now = UserState {
                     status: user.status.clone(),
-                    identity: candidate.identity.clone(),
+                    identity: candidate.identity.as_deref().map(str::to_string),
                     last_updated: user.last_updated,
-                    department: user.profile_str("department").map(str::to_string),
+                    department: department.map(str::to_string),
                 };
-                if state.users.get(candidate.id) != Some(&now) {
-                    changes.users.insert(candidate.id.to_string(), now);
-                }
+                changes.users.insert(candidate.id.to_string(), now);
             }
             Presence::Deleted(_) => {
                 if state.users.contains_key(candidate.id) {

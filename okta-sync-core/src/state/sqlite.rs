@@ -56,9 +56,13 @@ pub struct SqliteStateStore {
 }
 
 impl SqliteStateStore {
-    /// Opens (creating if missing) the state file at `path`.
+    /// Opens (creating if missing, with its parent folders) the state file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::state(format!("create {}", parent.display()), e))?;
+        }
         let conn = Connection::open(path)
             .map_err(|e| Error::state(format!("open {}", path.display()), e))?;
         Self::init(conn)

@@ -95,6 +95,9 @@ pub struct Harness {
     /// Fetch by id what the planner asks for (as the engine does); off to see how the
     /// planner copes without.
     pub fetch_by_id: bool,
+    /// Hand the kept state index to the planner (as a long-running engine does); off to
+    /// let the planner build its lookups itself.
+    pub pass_index: bool,
 }
 
 impl Harness {
@@ -109,6 +112,7 @@ impl Harness {
                 ..ApplyOptions::default()
             },
             fetch_by_id: true,
+            pass_index: true,
         }
     }
 
@@ -191,7 +195,9 @@ impl Harness {
             org.clock,
         );
         input.not_found = &not_found;
-        input.index = Some(&self.index);
+        if self.pass_index {
+            input.index = Some(&self.index);
+        }
         let plan = build_plan(&input).unwrap();
         // The same input always gives the same plan.
         assert_eq!(build_plan(&input).unwrap(), plan);

@@ -172,6 +172,43 @@ impl MemoryTarget {
         self.lock().lose_responses = true;
     }
 
+    /// An admin edits a record by hand: `field` of every record whose `Okta ID` is `okta_id`.
+    pub fn tamper_record(
+        &self,
+        collection: &str,
+        okta_id: &str,
+        field: &str,
+        value: Value,
+    ) -> bool {
+        let mut inner = self.lock();
+        let mut touched = false;
+        for fields in inner
+            .records
+            .entry(collection.to_string())
+            .or_default()
+            .values_mut()
+        {
+            if fields.get("Okta ID").and_then(Value::as_str) == Some(okta_id) {
+                fields.insert(field.to_string(), value.clone());
+                touched = true;
+            }
+        }
+        touched
+    }
+
+    /// An admin edits a login by hand.
+    pub fn tamper_login(&self, email: &str, field: &str, value: Value) -> bool {
+        let mut inner = self.lock();
+        let mut touched = false;
+        for login in inner.logins.values_mut() {
+            if login.email == email {
+                login.fields.insert(field.to_string(), value.clone());
+                touched = true;
+            }
+        }
+        touched
+    }
+
     pub fn records(&self, collection: &str) -> BTreeMap<String, Fields> {
         self.lock()
             .records

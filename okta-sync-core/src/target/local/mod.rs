@@ -52,9 +52,14 @@ impl fmt::Debug for LocalTarget {
 }
 
 impl LocalTarget {
-    /// Opens the store at `path`, creating the file and its schema if missing.
+    /// Opens the store at `path`, creating the file, its parent folders and its schema if
+    /// missing.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| sql_error("open", format!("creating {}: {e}", parent.display())))?;
+        }
         let mut conn = Connection::open(path)
             .map_err(|e| sql_error("open", format!("{}: {e}", path.display())))?;
         schema::prepare(&mut conn, true)?;

@@ -1,0 +1,202 @@
+//! The engine end to end against the local Okta server and the local target: dry run,
+//! the partial-listing guard, and the safety brake with its approval.
+
+use std::sync::Arc;
+
+use okta_fake::{
+    FakeOkta, FakeOktaHandle, FakeOptions, FakeOrg, Fault, FaultKind, OrgSpec, UserStatus,
+};
+use okta_sync_core::Error;
+use okta_sync_core::config::{SecretProvider, SyncConfig};
+use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
+use okta_sync_core::plan::{Approval, PlanMode};
+use okta_sync_core::state::{MemoryStateStore, StateStore};
+use secrecy::SecretString;
+
+#[derive(Debug)]
+struct Token(String);
+
+impl SecretProvider for Token {
+    fn secret(&self, _name: &str) -> Option<SecretString> {
+        Some(SecretString::from(self.0.clone()))
+    }
+}
+
+struct Setup {
+    okta: FakeOktaHandle,
+    engine: SyncEngine,
+    state: Arc<MemoryStateStore>,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(users: usize) -> Setup {
+    let org = FakeOrg::generate(&OrgSpec {
+        seed: 11,
+        users,
+        ..OrgSpec::default()
+    });
+    let okta = FakeOkta::start(org, FakeOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"
+okta: {{ org_url: "{url}", token: {{ provider: okta }} }}
+target: {{ kind: local, path: "{target}" }}
+unique_identifier: email
+mappings:
+  - kind: login
+    name: logins
+    groups: [{{ group: Okta Administrators, role: Administrator }}]
+    fields: [{{ target: Email, source: profile.email, required: true }}]
+  - kind: record
+    name: employees
+    collection: Employees
+    filters: {{ status: [ACTIVE, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT] }}
+    fields:
+      - {{ target: Email, source: profile.email, required: true }}
+      - {{ target: Department, source: profile.department }}
+    inactive: {{ field: Status, inactive_value: Inactive, active_value: Active }}
+"#,
+        url = okta.url(),
+        target = dir.path().join("target.sqlite").display(),
+    );
+    let config = SyncConfig::from_str(&yaml, okta_sync_core::config::ConfigFormat::Yaml).unwrap();
+    let state = Arc::new(MemoryStateStore::new());
+    let engine = SyncEngine::from_config(
+        config,
+        EngineOptions {
+            secrets: Some(Arc::new(Token(okta.token()))),
+            state: Some(state.clone()),
+            ..EngineOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    Setup {
+        okta,
+        engine,
+        state,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_writes_nothing_and_leaves_the_state_alone() {
+    let s = setup(300).await;
+    let dry = s
+        .engine
+        .run(RunOptions {
+            dry_run: true,
+            ..RunOptions::default()
+        })
+        .await
+        .unwrap();
+    assert!(dry.report.dry_run);
+    assert!(dry.plan.first_import);
+    assert!(
+        s.state.load().unwrap().is_first_run(),
+        "a dry run moved the state"
+    );
+
+    // The real run plans the same import, then a delta with no change in Okta is empty.
+    let real = s.engine.run(RunOptions::default()).await.unwrap();
+    assert_eq!(real.plan.counts, dry.plan.counts);
+    assert!(real.report.failures.is_empty());
+    assert!(!s.state.load().unwrap().is_first_run());
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let quiet = s.engine.run(RunOptions::default()).await.unwrap();
+    assert_eq!(quiet.plan.mode, PlanMode::Delta);
+    assert!(quiet.plan.actions.is_empty(), "{}", quiet.plan.summary());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incomplete_listing_holds_back_every_deactivation() {
+    let s = setup(700).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    let admins = s.okta.group_id("Okta Administrators").unwrap();
+    let admin = s.okta.with_org(|org| {
+        org.member_ids(&admins)
+            .into_iter()
+            .find(|id| org.user(id).is_some_and(|u| u.status == UserStatus::Active))
+            .unwrap()
+    });
+    s.okta.advance(std::time::Duration::from_secs(600));
+    s.okta.deactivate(&admin).unwrap();
+
+    // Page 2 of the full listing arrives cut off: the listing is incomplete.
+    s.okta
+        .inject(Fault::on_page("/api/v1/users", 2, FaultKind::TruncatedBody));
+    let plan = s.engine.plan(SyncMode::Full).await.unwrap();
+    assert!(
+        plan.actions.iter().all(|a| !a.is_destructive()),
+        "{}",
+        plan.summary()
+    );
+    assert!(
+        plan.held_back.iter().any(|h| h.action.okta_id == admin),
+        "{}",
+        plan.summary()
+    );
+
+    // With a complete listing the same deactivation goes through.
+    s.okta.clear_faults();
+    let plan = s.engine.plan(SyncMode::Full).await.unwrap();
+    assert!(plan.held_back.is_empty(), "{}", plan.summary());
+    assert!(
+        plan.actions
+            .iter()
+            .any(|a| a.okta_id == admin && a.kind.name() == "deactivate_login"),
+        "{}",
+        plan.summary()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mass_deactivation_trips_the_brake_until_approved() {
+    let s = setup(400).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let active = s
+        .okta
+        .with_org(|org| org.users_with_status(UserStatus::Active));
+    assert!(
+        active.len() > 120,
+        "the generated org has too few active users"
+    );
+    for id in active.iter().take(120) {
+        s.okta.deactivate(id).unwrap();
+    }
+    s.okta.advance(std::time::Duration::from_secs(60));
+
+    let plan = s.engine.plan(SyncMode::Auto).await.unwrap();
+    assert!(plan.brake.tripped, "{}", plan.summary());
+    let before = s.state.load().unwrap();
+    let refused = s.engine.apply(&plan, None).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::BrakeTripped { ref plan_hash, .. } if *plan_hash == plan.hash)
+    );
+    let stale = Approval {
+        plan_hash: "sha256:0000".into(),
+    };
+    assert!(matches!(
+        s.engine.apply(&plan, Some(stale)).await.unwrap_err(),
+        Error::ApprovalMismatch { .. }
+    ));
+    assert_eq!(
+        s.state.load().unwrap(),
+        before,
+        "a refused apply moved the state"
+    );
+
+    let report = s
+        .engine
+        .apply(
+            &plan,
+            Some(Approval {
+                plan_hash: plan.hash.clone(),
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(report.approved);
+    assert!(report.failures.is_empty());
+}
