@@ -6,6 +6,7 @@ Usage: python_sdk_list.py URL TOKEN. Prints one JSON line.
 
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -13,11 +14,14 @@ from okta.client import Client as OktaClient
 
 
 async def main(url: str, token: str) -> None:
+    # The SDK refuses http:// unless its `testing.testingDisableHttpsCheck` setting is on;
+    # that setting is read from the top level of its configuration, which `Client(dict)`
+    # cannot reach (the dict goes under `client`), so it is given the SDK's documented way
+    # for such settings, an OKTA_* environment variable.
+    os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
     config = {
         "orgUrl": url,
         "token": token,
-        # The SDK refuses http:// unless told this is a test setup.
-        "testing": {"disableHttpsCheck": True},
         "rateLimit": {"maxRetries": 0},
     }
     started = time.perf_counter()
