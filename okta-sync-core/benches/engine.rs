@@ -12,9 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use okta_fake::{FakeOkta, FakeOptions, FakeOrg, OrgSpec, RateLimits};
-use okta_sync_core::config::{
-    ConfigFormat, SecretProvider, SecretRef, SyncConfig, TargetConfig,
-};
+use okta_sync_core::config::{ConfigFormat, SecretProvider, SecretRef, SyncConfig, TargetConfig};
 use okta_sync_core::engine::{
     EngineOptions, ProgressEvent, ProgressSink, RunOptions, RunOutcome, SyncEngine, SyncMode,
 };
@@ -43,8 +41,12 @@ impl ProgressSink for Phases {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
-            *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(name).or_default() +=
-                elapsed_ms;
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(name)
+                .or_default() += elapsed_ms;
         }
     }
 }
@@ -90,8 +92,7 @@ fn main() {
         .await
         .expect("fake starts");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config =
-            SyncConfig::from_str(support::CONFIG, ConfigFormat::Yaml).expect("config");
+        let mut config = SyncConfig::from_str(support::CONFIG, ConfigFormat::Yaml).expect("config");
         config.okta.org_url = okta.url();
         config.okta.token = SecretRef::Provider("bench-okta-token".into());
         config.target = TargetConfig::Local {
@@ -111,8 +112,17 @@ fn main() {
         .expect("engine");
 
         let started = Instant::now();
-        let full = engine.run(RunOptions::default()).await.expect("full import");
-        line("engine_full_import", users, started.elapsed().as_secs_f64(), &full, phases.take());
+        let full = engine
+            .run(RunOptions::default())
+            .await
+            .expect("full import");
+        line(
+            "engine_full_import",
+            users,
+            started.elapsed().as_secs_f64(),
+            &full,
+            phases.take(),
+        );
 
         okta.advance(Duration::from_secs(3600));
         let ids = okta.with_org(|o| o.user_ids());
@@ -133,6 +143,12 @@ fn main() {
             .expect("delta");
         let mut phases = phases.take();
         phases.insert("changes_made".into(), changes as u64);
-        line("engine_delta", users, started.elapsed().as_secs_f64(), &delta, phases);
+        line(
+            "engine_delta",
+            users,
+            started.elapsed().as_secs_f64(),
+            &delta,
+            phases,
+        );
     });
 }

@@ -158,7 +158,11 @@ async fn run(okta: Option<&FakeOktaHandle>, url: String, token: String, users: u
     )
     .expect("source");
     let client = reqwest::Client::new();
-    let server = if okta.is_some() { "in_process" } else { "separate_process" };
+    let server = if okta.is_some() {
+        "in_process"
+    } else {
+        "separate_process"
+    };
 
     // Warm up both paths once (connections, the fake's first pages), untimed.
     bare_loop(&client, &url, &token).await;
@@ -178,7 +182,10 @@ async fn run(okta: Option<&FakeOktaHandle>, url: String, token: String, users: u
         );
         last = source_listing(okta, &source).await;
         source_times.push(last["seconds"].as_f64().unwrap_or(f64::NAN));
-        println!("{}", json!({"bench": "okta_source", "server": server, "users": users, "result": last}));
+        println!(
+            "{}",
+            json!({"bench": "okta_source", "server": server, "users": users, "result": last})
+        );
     }
     let (s, b) = (median(source_times), median(bare_times));
     println!(
@@ -257,7 +264,10 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        if let (Ok(url), Ok(token)) = (std::env::var("OKTA_FAKE_URL"), std::env::var("OKTA_FAKE_TOKEN")) {
+        if let (Ok(url), Ok(token)) = (
+            std::env::var("OKTA_FAKE_URL"),
+            std::env::var("OKTA_FAKE_TOKEN"),
+        ) {
             // An okta-fake process started by tests/bench/run (the SDKs list the same one).
             run(None, url, token, users, runs).await;
             return;

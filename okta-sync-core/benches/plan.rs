@@ -32,7 +32,11 @@ fn planning(c: &mut Criterion) {
 
         let mut full = c.benchmark_group("full_plan");
         full.sample_size(10)
-            .measurement_time(Duration::from_secs(if users >= 1_000_000 { 30 } else { 10 }));
+            .measurement_time(Duration::from_secs(if users >= 1_000_000 {
+                30
+            } else {
+                10
+            }));
         full.bench_function(BenchmarkId::from_parameter(users), |b| {
             b.iter(|| full_plan(&config, &org.snapshot, org.now));
         });
@@ -51,14 +55,8 @@ fn planning(c: &mut Criterion) {
             let d = delta(&org, &plan, changes);
             group.bench_function(BenchmarkId::new("changes", changes), |b| {
                 b.iter(|| {
-                    let mut input = PlanInput::new(
-                        &config,
-                        &d.snapshot,
-                        &d.holdings,
-                        &caps,
-                        &state,
-                        d.now,
-                    );
+                    let mut input =
+                        PlanInput::new(&config, &d.snapshot, &d.holdings, &caps, &state, d.now);
                     input.index = Some(&index);
                     build_plan(&input).expect("delta plan builds")
                 });
@@ -67,14 +65,8 @@ fn planning(c: &mut Criterion) {
                 // What the engine does today: no prebuilt index, so the planner builds one.
                 group.bench_function(BenchmarkId::new("changes_without_index", changes), |b| {
                     b.iter(|| {
-                        let input = PlanInput::new(
-                            &config,
-                            &d.snapshot,
-                            &d.holdings,
-                            &caps,
-                            &state,
-                            d.now,
-                        );
+                        let input =
+                            PlanInput::new(&config, &d.snapshot, &d.holdings, &caps, &state, d.now);
                         build_plan(&input).expect("delta plan builds")
                     });
                 });
