@@ -1,0 +1,130 @@
+//! One planning run in a fresh process, for wall time and peak memory (Linux `VmHWM`,
+//! reset after the inputs are built, so the figure is what planning itself adds on top of
+//! its inputs; the inputs' resident size is printed beside it).
+//!
+//! ```text
+//! cargo bench -p okta-sync-core --bench plan_peak -- full 1000000
+//! cargo bench -p okta-sync-core --bench plan_peak -- delta 1000000 100
+//! cargo bench -p okta-sync-core --bench plan_peak -- json 100000 out.json
+//! ```
+//!
+//! `json` writes the full plan's input as `plan_offline` JSON (for the Python and Node
+//! comparisons) and times the Rust `plan_offline` on it, decoding included.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod support;
+
+use std::time::Instant;
+
+use okta_sync_core::engine::{OfflineInput, plan_offline};
+use okta_sync_core::plan::{PlanInput, StateIndex, build_plan};
+use serde_json::json;
+use support::{CONFIG, capabilities, config, delta, empty_holdings, full_plan, org, state_after};
+
+/// A `kB` line of `/proc/self/status`, in MiB.
+fn status_mib(key: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets `VmHWM` to the current resident size (Linux 4.0+).
+fn reset_peak() {
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("cannot reset the peak resident size: {e}");
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; keep only our own arguments.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let mode = args.first().map_or("full", String::as_str).to_string();
+    let users: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let config = config();
+    let org = org(users, 7);
+
+    match mode.as_str() {
+        "full" => {
+            let input_mib = status_mib("VmRSS:");
+            reset_peak();
+            let started = Instant::now();
+            let plan = full_plan(&config, &org.snapshot, org.now);
+            let secs = started.elapsed().as_secs_f64();
+            let peak = status_mib("VmHWM:");
+            println!(
+                "{}",
+                json!({
+                    "bench": "full_plan", "users": users, "seconds": secs,
+                    "actions": plan.actions.len(), "input_rss_mib": input_mib,
+                    "peak_rss_mib": peak, "planning_extra_mib": peak - input_mib,
+                })
+            );
+        }
+        "delta" => {
+            let changes: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(100);
+            let plan = full_plan(&config, &org.snapshot, org.now);
+            let state = state_after(&plan);
+            let d = delta(&org, &plan, changes);
+            drop(plan);
+            let caps = capabilities();
+            let started = Instant::now();
+            let index = StateIndex::new(&state);
+            let index_secs = started.elapsed().as_secs_f64();
+            let input_mib = status_mib("VmRSS:");
+            reset_peak();
+            let started = Instant::now();
+            let mut input = PlanInput::new(&config, &d.snapshot, &d.holdings, &caps, &state, d.now);
+            input.index = Some(&index);
+            let plan = build_plan(&input).expect("delta plan builds");
+            let secs = started.elapsed().as_secs_f64();
+            let peak = status_mib("VmHWM:");
+            println!(
+                "{}",
+                json!({
+                    "bench": "delta_plan", "users": users, "changes": changes,
+                    "seconds": secs, "index_build_seconds": index_secs,
+                    "actions": plan.actions.len(), "input_rss_mib": input_mib,
+                    "peak_rss_mib": peak, "planning_extra_mib": peak - input_mib,
+                })
+            );
+        }
+        "json" => {
+            let path = args.get(2).expect("json needs an output path");
+            let config_value: serde_json::Value =
+                serde_yaml_ng::from_str(CONFIG).expect("bench configuration is YAML");
+            let input = json!({
+                "config": config_value,
+                "directory": org.snapshot,
+                "holdings": empty_holdings(&config),
+            });
+            let text = serde_json::to_string(&input).expect("input serializes");
+            std::fs::write(path, &text).expect("json written");
+            drop(input);
+            let started = Instant::now();
+            let offline = OfflineInput::from_json(&text).expect("offline input decodes");
+            let decoded = started.elapsed().as_secs_f64();
+            let plan = plan_offline(offline).expect("offline plan builds");
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                json!({
+                    "bench": "plan_offline", "users": users, "seconds": secs,
+                    "decode_seconds": decoded, "actions": plan.actions.len(),
+                    "json_bytes": text.len(), "hash": plan.hash,
+                })
+            );
+        }
+        other => {
+            eprintln!("unknown mode {other:?}: full, delta or json");
+            std::process::exit(2);
+        }
+    }
+}
