@@ -3,22 +3,26 @@
 //! ```text
 //! okta-sync check  --config sync.yaml
 //! okta-sync plan   --config sync.yaml [--mode auto|full|delta] [--out plan.json]
-//! okta-sync apply  --config sync.yaml [--mode ...] [--approve <plan hash>] [--dry-run]
+//! okta-sync apply  --config sync.yaml [--mode ...] [--dry-run]
+//! okta-sync apply  --config sync.yaml --plan plan.json --approve <plan hash>
 //! ```
 //!
-//! Exit codes: 0 success, 1 error, 2 safety brake tripped (re-run with `--approve <hash>`
-//! after reviewing the plan), 3 some writes failed.
+//! When a plan trips a safety brake, `apply` saves it to a file, prints it, and exits with
+//! code 2; after review, apply exactly that saved plan with `--plan <file> --approve <hash>`
+//! (a new run would read Okta again and build a plan with another hash).
+//!
+//! Exit codes: 0 success, 1 error, 2 safety brake tripped, 3 some writes failed.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use okta_sync_core::Error;
 use okta_sync_core::config::SyncConfig;
 use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
-use okta_sync_core::plan::Approval;
+use okta_sync_core::plan::{Approval, Plan};
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +63,9 @@ enum Command {
         /// Full, delta or auto.
         #[arg(long, value_enum, default_value = "auto")]
         mode: Mode,
+        /// Apply this saved plan (from `plan --out` or a tripped brake) instead of planning.
+        #[arg(long, conflicts_with_all = ["mode", "dry_run"])]
+        plan: Option<PathBuf>,
         /// Approve a plan whose safety brake tripped, by its hash.
         #[arg(long)]
         approve: Option<String>,
@@ -105,10 +112,6 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error [{}]: {err}", err.code());
-            if let Error::BrakeTripped { plan_hash, .. } = &err {
-                eprintln!("review the plan, then run again with --approve {plan_hash}");
-                return ExitCode::from(2);
-            }
             ExitCode::from(1)
         }
     }
@@ -119,14 +122,39 @@ async fn engine(config: &PathBuf) -> Result<SyncEngine, Error> {
     SyncEngine::from_config(config, EngineOptions::default()).await
 }
 
+/// Prints to stdout; a closed pipe (`okta-sync plan | head`) ends the output quietly
+/// instead of panicking.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+fn write_plan(plan: &Plan, path: &Path) -> Result<(), Error> {
+    let json = serde_json::to_string_pretty(plan).unwrap_or_default();
+    std::fs::write(path, json).map_err(|e| Error::State {
+        operation: format!("writing the plan to {}", path.display()),
+        message: e.to_string(),
+    })
+}
+
+fn read_plan(path: &Path) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::State {
+        operation: format!("reading the plan {}", path.display()),
+        message: e.to_string(),
+    })?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| Error::decode(format!("plan file {}", path.display()), e))
+}
+
 async fn run(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Check { config } => {
             let report = engine(&config).await?.check_connections().await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            say(&serde_json::to_string_pretty(&report).unwrap_or_default());
             Ok(if report.ok {
                 ExitCode::SUCCESS
             } else {
@@ -135,38 +163,72 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
         }
         Command::Plan { config, mode, out } => {
             let plan = engine(&config).await?.plan(mode.into()).await?;
-            println!("{}", plan.summary());
+            say(&plan.summary());
             if let Some(out) = out {
-                let json = serde_json::to_string_pretty(&plan).unwrap_or_default();
-                std::fs::write(&out, json).map_err(|e| Error::State {
-                    operation: format!("writing the plan to {}", out.display()),
-                    message: e.to_string(),
-                })?;
-                println!("plan written to {}", out.display());
+                write_plan(&plan, &out)?;
+                say(&format!("plan written to {}", out.display()));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Apply {
             config,
             mode,
+            plan,
             approve,
             dry_run,
         } => {
-            let outcome = engine(&config)
-                .await?
-                .run(RunOptions {
-                    mode: mode.into(),
-                    dry_run,
-                    approval: approve.map(|plan_hash| Approval { plan_hash }),
-                })
-                .await?;
-            println!("{}", outcome.plan.summary());
-            println!("{}", outcome.report.summary());
-            Ok(if outcome.report.failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(3)
-            })
+            let config_path = config;
+            let engine = engine(&config_path).await?;
+            let approval = approve.map(|plan_hash| Approval { plan_hash });
+            if dry_run {
+                let outcome = engine
+                    .run(RunOptions {
+                        mode: mode.into(),
+                        dry_run,
+                        approval,
+                    })
+                    .await?;
+                say(&outcome.plan.summary());
+                say(&outcome.report.summary());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let plan = match plan {
+                Some(path) => read_plan(&path)?,
+                None => engine.plan(mode.into()).await?,
+            };
+            say(&plan.summary());
+            match engine.apply(&plan, approval).await {
+                Ok(report) => {
+                    say(&report.summary());
+                    Ok(if report.failures.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(3)
+                    })
+                }
+                Err(Error::BrakeTripped {
+                    plan_hash, reason, ..
+                }) => {
+                    let short = plan_hash.trim_start_matches("sha256:");
+                    let saved = PathBuf::from(format!(
+                        "okta-sync-plan-{}.json",
+                        &short[..12.min(short.len())]
+                    ));
+                    write_plan(&plan, &saved)?;
+                    eprintln!("safety brake tripped: {reason}; nothing was written.");
+                    eprintln!(
+                        "the plan above was saved to {}. After reviewing it, apply exactly that plan:",
+                        saved.display()
+                    );
+                    eprintln!(
+                        "  okta-sync apply --config {} --plan {} --approve {plan_hash}",
+                        config_path.display(),
+                        saved.display()
+                    );
+                    Ok(ExitCode::from(2))
+                }
+                Err(other) => Err(other),
+            }
         }
     }
 }

@@ -34,6 +34,12 @@ pub(crate) struct ModeDecision {
     pub deletions_maybe_missed: bool,
 }
 
+/// Known shortcoming: a changed configuration (mappings, filters, groups) does not force a
+/// full reconcile, because the state keeps no fingerprint of the configuration it was built
+/// with; a delta then only re-evaluates people who changed in Okta. Storing that fingerprint
+/// with the watermark and comparing it here is the fix, due as soon as configurations are
+/// edited from Asset Panda's screen rather than by an admin who can run `--mode full`.
+///
 /// Decides what can be decided before reading: a first run, an explicit full request, or
 /// a state without a System Log cursor is a full reconcile; anything else starts as a
 /// delta and is re-examined against Okta's clock by [`after_delta_read`].
