@@ -605,3 +605,18 @@ fn documentation_examples_load() {
         "docs/configuration.md has only {complete} complete examples"
     );
 }
+
+#[test]
+fn a_token_pasted_as_a_variable_name_is_rejected_without_echoing_it() {
+    let mut v = base();
+    v["okta"]["token"] = json!({"env": "00SUPERSECRETtokenVALUE123"});
+    let problem = only_problem(v);
+    assert!(
+        problem.starts_with("okta.token.env: is not an environment variable name"),
+        "{problem}"
+    );
+    assert!(!problem.contains("SUPERSECRET"), "{problem}");
+    let mut ok = base();
+    ok["okta"]["token"] = json!({"env": "_OKTA_TOKEN_2"});
+    SyncConfig::from_json_value(ok).unwrap();
+}

@@ -457,7 +457,22 @@ fn secret(p: &mut Problems, path: &str, secret: &SecretRef) {
             format!("{path}.{kind}"),
             "is empty; name where the secret comes from",
         );
+    } else if kind == "env" && !is_env_name(name) {
+        // Never echo the value: a token pasted where a variable name belongs is common.
+        p.push(
+            format!("{path}.env"),
+            "is not an environment variable name (letters, digits and `_`, not starting \
+             with a digit); if a token was pasted here, revoke it and name a variable instead",
+        );
     }
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn share(p: &mut Problems, path: &str, value: f64) {
