@@ -13,7 +13,9 @@ use crate::state::{Link, StateChanges, SyncState};
 pub(crate) struct Collector {
     /// Why destructive actions are withheld; empty when the read was complete.
     guard: Option<String>,
-    actions: Vec<Action>,
+    /// Actions by mapping slot, so the final order (mapping name, then user) only needs
+    /// each slot sorted by user, not one sort of every action by three keys.
+    actions: Vec<Vec<Action>>,
     held_back: Vec<HeldBack>,
     warnings: Vec<Warning>,
     /// Mapping names by slot (the planner's order); counters below are by slot.
@@ -21,7 +23,9 @@ pub(crate) struct Collector {
     unchanged: Vec<u64>,
     in_scope_now: Vec<u64>,
     in_scope_change: Vec<i64>,
-    links: BTreeMap<(String, String), Option<Link>>,
+    /// Link changes in the order they were decided; a later one for the same key wins, as
+    /// an insert would. Turned into a map once, at the end (a bulk build of sorted input).
+    links: Vec<((String, String), Option<Link>)>,
     retry: BTreeMap<String, bool>,
     user: String,
     user_retry: bool,
@@ -50,14 +54,14 @@ impl Collector {
                     guard.join("; ")
                 )
             }),
-            actions: Vec::new(),
+            actions: vec![Vec::new(); slots],
             held_back: Vec::new(),
             warnings: Vec::new(),
             names,
             unchanged: vec![0; slots],
             in_scope_now: vec![0; slots],
             in_scope_change: vec![0; slots],
-            links: BTreeMap::new(),
+            links: Vec::new(),
             retry: BTreeMap::new(),
             user: String::new(),
             user_retry: false,
@@ -140,7 +144,7 @@ impl Collector {
                     action,
                     reason: reason.clone(),
                 }),
-                _ => self.actions.push(action),
+                _ => self.actions[slot].push(action),
             }
         }
         if holds {
@@ -154,7 +158,7 @@ impl Collector {
             LinkChange::Drop => None,
         };
         let key = (self.names[slot].clone(), subject.id.to_string());
-        self.links.insert(key, change);
+        self.links.push((key, change));
     }
 
     /// Sorts and totals everything. In a delta, in-scope figures are the baseline plus
@@ -173,10 +177,25 @@ impl Collector {
                 b.kind.rank(),
             ))
         }
-        self.actions.sort_by(order);
+        // Mapping names are unique, so concatenating the slots in name order and sorting
+        // each by (user, rank) gives the same order as one stable sort by all three.
+        let mut slots: Vec<(&str, Vec<Action>)> = self
+            .names
+            .iter()
+            .map(String::as_str)
+            .zip(std::mem::take(&mut self.actions))
+            .collect();
+        slots.sort_by(|a, b| a.0.cmp(b.0));
+        let mut actions = Vec::with_capacity(slots.iter().map(|(_, a)| a.len()).sum());
+        for (_, mut slot) in slots {
+            slot.sort_by(|a, b| {
+                (a.okta_id.as_str(), a.kind.rank()).cmp(&(b.okta_id.as_str(), b.kind.rank()))
+            });
+            actions.append(&mut slot);
+        }
         self.held_back.sort_by(|a, b| order(&a.action, &b.action));
         let mut counts = BTreeMap::new();
-        for action in &self.actions {
+        for action in &actions {
             *counts.entry(action.kind.name().to_string()).or_insert(0) += 1;
         }
         let mut unchanged = BTreeMap::new();
@@ -208,13 +227,13 @@ impl Collector {
         }
         warnings.append(&mut self.warnings);
         Collected {
-            actions: self.actions,
+            actions,
             held_back: self.held_back,
             counts,
             unchanged,
             in_scope,
             state_changes: StateChanges {
-                links: self.links,
+                links: self.links.into_iter().collect(),
                 ..StateChanges::default()
             },
             retry: self.retry,

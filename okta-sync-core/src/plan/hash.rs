@@ -17,6 +17,14 @@ use crate::{Error, Result};
 /// and no whitespace. Values taken from Okta keep their order as decoded, which the same
 /// inputs always reproduce, and which a JSON round trip preserves.
 pub fn canonical_json(plan: &Plan) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_canonical(plan, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the canonical JSON of `plan` into `out`, so that hashing a plan of a million
+/// actions streams it through the digest instead of holding its whole text in memory.
+fn write_canonical(plan: &Plan, out: &mut impl Write) -> Result<()> {
     // Serialize through a thin view so the plan itself need not be cloned.
     #[derive(serde::Serialize)]
     struct Unhashed<'a> {
@@ -47,7 +55,7 @@ pub fn canonical_json(plan: &Plan) -> Result<Vec<u8>> {
         brake: &plan.brake,
         state_changes: &plan.state_changes,
     };
-    serde_json::to_vec(&view).map_err(|e| Error::Decode {
+    serde_json::to_writer(out, &view).map_err(|e| Error::Decode {
         what: "plan".into(),
         path: ".".into(),
         message: format!("cannot serialize: {e}"),
@@ -56,8 +64,31 @@ pub fn canonical_json(plan: &Plan) -> Result<Vec<u8>> {
 
 /// `sha256:<hex>` of the plan's canonical JSON.
 pub fn plan_hash(plan: &Plan) -> Result<String> {
-    let digest = Sha256::digest(canonical_json(plan)?);
-    Ok(format!("sha256:{}", hex::encode(digest)))
+    let mut digest = DigestWriter(Sha256::new());
+    // serde_json issues many tiny writes; a buffer turns them into block-sized updates.
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut digest);
+    write_canonical(plan, &mut buffered)?;
+    buffered.flush().map_err(|e| Error::Decode {
+        what: "plan".into(),
+        path: ".".into(),
+        message: format!("cannot hash: {e}"),
+    })?;
+    drop(buffered);
+    Ok(format!("sha256:{}", hex::encode(digest.0.finalize())))
+}
+
+/// Feeds written bytes into a SHA-256 digest.
+struct DigestWriter(Sha256);
+
+impl Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A stable 64-bit fingerprint of field values, seeded with the mapping's configuration.

@@ -137,7 +137,7 @@ impl RecordPlanner<'_> {
                 None => return self.update_unread(link, &fields, fp),
             }
         }
-        let outcome = self.create_or_adopt(s, &fields, fp, dead_link);
+        let outcome = self.create_or_adopt(s, fields, fp, dead_link);
         match dead_link {
             Some(id) => {
                 let outcome = outcome.warn(
@@ -302,7 +302,7 @@ impl RecordPlanner<'_> {
     fn create_or_adopt(
         &self,
         s: &Subject<'_>,
-        fields: &Fields,
+        fields: Fields,
         fp: u64,
         dead_link: Option<&str>,
     ) -> Outcome {
@@ -329,7 +329,7 @@ impl RecordPlanner<'_> {
                 actions: vec![(
                     ActionKind::CreateRecord {
                         collection: self.collection(),
-                        fields: fields.clone(),
+                        fields,
                     },
                     format!("in scope; no record in {} matches", self.mapping.collection),
                 )],
@@ -343,7 +343,7 @@ impl RecordPlanner<'_> {
                 ..Outcome::nothing()
             },
             [record] => {
-                let changes = diff_fields(fields, Some(&record.fields), self.compared_fields());
+                let changes = diff_fields(&fields, Some(&record.fields), self.compared_fields());
                 let stamped = record
                     .fields
                     .get(&self.mapping.okta_id_field)

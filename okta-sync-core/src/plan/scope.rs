@@ -1,9 +1,9 @@
 //! Who should have what: group memberships as the planner sees them, and each mapping's
 //! desired state for one user (active with a role, inactive for a cause, or left alone).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashSet;
 use serde_json::{Map, Value};
 
 use super::types::Cause;
@@ -20,7 +20,10 @@ use crate::state::{SyncState, UserState};
 /// strength of a listing that stopped early); a group not listed keeps its stored members.
 #[derive(Debug)]
 pub(crate) struct CurrentMemberships<'a> {
-    listed: BTreeMap<&'a str, (Cow<'a, [String]>, bool)>,
+    /// Listed members by group reference; a hash set because every user is checked
+    /// against every mapped group (a search in a sorted list cost more than the rest of
+    /// scoping at 100k users).
+    listed: BTreeMap<&'a str, (FxHashSet<&'a str>, bool)>,
     state: &'a SyncState,
 }
 
@@ -30,15 +33,8 @@ impl<'a> CurrentMemberships<'a> {
             .groups
             .iter()
             .map(|(reference, members)| {
-                let ids = &members.member_ids;
-                let sorted = if ids.windows(2).all(|w| w[0] <= w[1]) {
-                    Cow::Borrowed(ids.as_slice())
-                } else {
-                    let mut ids = ids.clone();
-                    ids.sort();
-                    Cow::Owned(ids)
-                };
-                (reference.as_str(), (sorted, members.complete))
+                let ids = members.member_ids.iter().map(String::as_str).collect();
+                (reference.as_str(), (ids, members.complete))
             })
             .collect();
         CurrentMemberships { listed, state }
@@ -56,7 +52,7 @@ impl Memberships for CurrentMemberships<'_> {
     fn is_member(&self, user_id: &str, group_ref: &str) -> bool {
         match self.listed.get(group_ref) {
             Some((ids, complete)) => {
-                let listed = ids.binary_search_by(|m| m.as_str().cmp(user_id)).is_ok();
+                let listed = ids.contains(user_id);
                 listed || (!complete && self.stored(user_id, group_ref))
             }
             None => self.stored(user_id, group_ref),

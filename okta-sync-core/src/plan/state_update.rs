@@ -24,6 +24,9 @@ pub(crate) fn fill(
     let state = input.state;
     let directory = input.directory;
     let mut removed: Vec<String> = forgotten.iter().map(|id| id.to_string()).collect();
+    // Gathered first and built in one go: `BTreeMap`'s bulk build from sorted input is
+    // far cheaper than a million inserts in listing order.
+    let mut users = Vec::new();
     for candidate in candidates {
         match &candidate.presence {
             Presence::Listed(user) => {
@@ -43,7 +46,7 @@ pub(crate) fn fill(
                     last_updated: user.last_updated,
                     department: department.map(str::to_string),
                 };
-                changes.users.insert(candidate.id.to_string(), now);
+                users.push((candidate.id.to_string(), now));
             }
             Presence::Deleted(_) => {
                 if state.users.contains_key(candidate.id) {
@@ -59,6 +62,11 @@ pub(crate) fn fill(
             }
             Presence::Remembered(_) => {}
         }
+    }
+    if changes.users.is_empty() {
+        changes.users = users.into_iter().collect();
+    } else {
+        changes.users.extend(users);
     }
     removed.sort();
     removed.dedup();
