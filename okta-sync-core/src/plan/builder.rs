@@ -366,10 +366,15 @@ fn plan_candidate<'a>(
     let id = candidate.id;
     let link_of = |slot: usize| planners.links[slot].and_then(|l| l.get(id));
     let linked = |slot: usize| link_of(slot).is_some();
-    let duplicates = candidate
-        .identity
-        .as_deref()
-        .and_then(|identity| holders.duplicates(identity));
+    // Only a user Okta shows can clash with another over an identifier; the remembered
+    // identifier of a deleted or missing user is there to be read, not matched on.
+    let duplicates = match candidate.presence {
+        Presence::Deleted(_) | Presence::Missing => None,
+        _ => candidate
+            .identity
+            .as_deref()
+            .and_then(|identity| holders.duplicates(identity)),
+    };
     let user = match &candidate.presence {
         Presence::Listed(user) => Some(*user),
         _ => None,

@@ -110,7 +110,7 @@ pub(crate) fn collect<'a>(
         out.list.push(Candidate {
             id,
             presence: Presence::Deleted(cause.clone()),
-            identity: None,
+            identity: remembered_identity(state, id),
             retry: false,
         });
     }
@@ -125,6 +125,17 @@ pub(crate) fn collect<'a>(
     }
     out.listed = listed_at;
     out
+}
+
+/// The identifier the state remembers for a user Okta no longer shows, so that the admin
+/// reviewing a deactivation sees who it is (an email) rather than only an Okta id. It is
+/// shown, never matched on: the planner checks duplicates only for users Okta listed.
+fn remembered_identity<'a>(state: &'a SyncState, id: &str) -> Option<Cow<'a, str>> {
+    state
+        .users
+        .get(id)
+        .and_then(|u| u.identity.as_deref())
+        .map(Cow::Borrowed)
 }
 
 /// Full reconcile: users the state knows who are neither listed nor known deleted.
@@ -150,7 +161,7 @@ fn collect_absent<'a>(state: &'a SyncState, seen: &dyn Fn(&str) -> bool, out: &m
             out.list.push(Candidate {
                 id,
                 presence: Presence::Missing,
-                identity: None,
+                identity: remembered_identity(state, id),
                 retry: false,
             });
         } else {
