@@ -35,7 +35,8 @@ pub(crate) struct Candidate<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Candidates<'a> {
     pub(crate) list: Vec<Candidate<'a>>,
-    /// Users read in this run, by id.
+    /// Users read in this run, by id. Only membership is meaningful: the positions are
+    /// those of the listing before `list` was put in id order.
     pub(crate) listed: FxHashMap<&'a str, usize>,
     pub(crate) forgotten: Vec<&'a str>,
     pub(crate) warnings: Vec<Warning>,
@@ -62,7 +63,10 @@ pub(crate) fn collect<'a>(
     absence_is_meaningful: bool,
 ) -> Candidates<'a> {
     let mut out = Candidates::default();
-    let (listed, listed_at) = dedupe_users(&directory.users);
+    let (mut listed, listed_at) = dedupe_users(&directory.users);
+    // In id order, so that actions, link changes and remembered users come out already in
+    // the order the plan keeps them in, and sorting them at the end is a linear check.
+    listed.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     for user in listed {
         let mut retry = false;
         let presence = match evidence.get(user.id.as_str()) {
