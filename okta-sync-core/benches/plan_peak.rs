@@ -8,6 +8,10 @@
 //! cargo bench -p okta-sync-core --bench plan_peak -- json 100000 out.json
 //! ```
 //!
+//! The timed part runs `BENCH_REPEAT` times (default 3) in the same process and the median
+//! is printed beside every run; peak memory is over all runs (each plan is dropped before
+//! the next is built).
+//!
 //! `json` writes the full plan's input as `plan_offline` JSON (for the Python and Node
 //! comparisons) and times the Rust `plan_offline` on it, decoding included.
 
@@ -33,6 +37,13 @@ fn status_mib(key: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// The middle value (the upper middle of an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
 /// Resets `VmHWM` to the current resident size (Linux 4.0+).
 fn reset_peak() {
     if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
@@ -48,6 +59,12 @@ fn main() {
         .collect();
     let mode = args.first().map_or("full", String::as_str).to_string();
     let users: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    // Timed runs per process (`BENCH_REPEAT`, default 3); the median is reported.
+    let repeat: usize = std::env::var("BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3);
     let config = config();
     let org = org(users, 7);
 
@@ -55,20 +72,28 @@ fn main() {
         "full" => {
             let input_mib = status_mib("VmRSS:");
             reset_peak();
-            let started = Instant::now();
-            let plan = full_plan(&config, &org.snapshot, org.now);
-            let secs = started.elapsed().as_secs_f64();
+            let mut times = Vec::new();
+            let mut hash_times = Vec::new();
+            let mut actions = 0;
+            for _ in 0..repeat {
+                let started = Instant::now();
+                let plan = full_plan(&config, &org.snapshot, org.now);
+                times.push(started.elapsed().as_secs_f64());
+                // What the content hash alone costs (it serializes the whole plan once).
+                let started = Instant::now();
+                let rehash = plan_hash(&plan).expect("plan hashes");
+                hash_times.push(started.elapsed().as_secs_f64());
+                assert_eq!(rehash, plan.hash, "the hash is reproducible");
+                actions = plan.actions.len();
+            }
             let peak = status_mib("VmHWM:");
-            // What the content hash alone costs (it serializes the whole plan once).
-            let started = Instant::now();
-            let rehash = plan_hash(&plan).expect("plan hashes");
-            let hash_secs = started.elapsed().as_secs_f64();
-            assert_eq!(rehash, plan.hash, "the hash is reproducible");
             println!(
                 "{}",
                 json!({
-                    "bench": "full_plan", "users": users, "seconds": secs, "hash_seconds": hash_secs,
-                    "actions": plan.actions.len(), "input_rss_mib": input_mib,
+                    "bench": "full_plan", "users": users, "runs": repeat,
+                    "seconds": median(&times), "all_seconds": times,
+                    "hash_seconds": median(&hash_times),
+                    "actions": actions, "input_rss_mib": input_mib,
                     "peak_rss_mib": peak, "planning_extra_mib": peak - input_mib,
                 })
             );
@@ -85,18 +110,25 @@ fn main() {
             let index_secs = started.elapsed().as_secs_f64();
             let input_mib = status_mib("VmRSS:");
             reset_peak();
-            let started = Instant::now();
-            let mut input = PlanInput::new(&config, &d.snapshot, &d.holdings, &caps, &state, d.now);
-            input.index = Some(&index);
-            let plan = build_plan(&input).expect("delta plan builds");
-            let secs = started.elapsed().as_secs_f64();
+            let mut times = Vec::new();
+            let mut actions = 0;
+            for _ in 0..repeat {
+                let started = Instant::now();
+                let mut input =
+                    PlanInput::new(&config, &d.snapshot, &d.holdings, &caps, &state, d.now);
+                input.index = Some(&index);
+                let plan = build_plan(&input).expect("delta plan builds");
+                times.push(started.elapsed().as_secs_f64());
+                actions = plan.actions.len();
+            }
             let peak = status_mib("VmHWM:");
             println!(
                 "{}",
                 json!({
-                    "bench": "delta_plan", "users": users, "changes": changes,
-                    "seconds": secs, "index_build_seconds": index_secs,
-                    "actions": plan.actions.len(), "input_rss_mib": input_mib,
+                    "bench": "delta_plan", "users": users, "changes": changes, "runs": repeat,
+                    "seconds": median(&times), "all_seconds": times,
+                    "index_build_seconds": index_secs,
+                    "actions": actions, "input_rss_mib": input_mib,
                     "peak_rss_mib": peak, "planning_extra_mib": peak - input_mib,
                 })
             );
