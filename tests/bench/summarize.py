@@ -35,11 +35,13 @@ def main(path):
         if b == "full_plan":
             target = {100000: "<= 0.2 s", 1000000: "<= 2 s, < 1 GiB"}.get(r["users"], "")
             row(f"full plan, {r['users']:,} users", fmt(r["seconds"]), target,
+                f"median of {r.get('runs', 1)}; hash {fmt(r.get('hash_seconds'))}; "
                 f"peak RSS {fmt(r['peak_rss_mib'], 'm')} (inputs {fmt(r['input_rss_mib'], 'm')}), "
                 f"{r['actions']:,} actions")
         elif b == "delta_plan":
             target = "<= 50 ms" if r["users"] == 1000000 and r["changes"] == 100 else ""
             row(f"delta plan, {r['changes']} changes vs {r['users']:,}", fmt(r["seconds"]), target,
+                f"median of {r.get('runs', 1)}; "
                 f"index build {fmt(r['index_build_seconds'])} (once, kept between runs), "
                 f"+{fmt(r['planning_extra_mib'], 'm')}")
         elif b == "listing_summary":
