@@ -23,9 +23,10 @@ pub(crate) struct Collector {
     unchanged: Vec<u64>,
     in_scope_now: Vec<u64>,
     in_scope_change: Vec<i64>,
-    /// Link changes in the order they were decided; a later one for the same key wins, as
-    /// an insert would. Turned into a map once, at the end (a bulk build of sorted input).
-    links: Vec<((String, String), Option<Link>)>,
+    /// Link changes by mapping slot, in the order they were decided (users in id order); a
+    /// later one for the same key wins, as an insert would. Turned into a map once, at the
+    /// end, from input that is then already sorted.
+    links: Vec<Vec<((String, String), Option<Link>)>>,
     retry: BTreeMap<String, bool>,
     user: String,
     user_retry: bool,
@@ -61,7 +62,7 @@ impl Collector {
             unchanged: vec![0; slots],
             in_scope_now: vec![0; slots],
             in_scope_change: vec![0; slots],
-            links: Vec::new(),
+            links: vec![Vec::new(); slots],
             retry: BTreeMap::new(),
             user: String::new(),
             user_retry: false,
@@ -158,7 +159,7 @@ impl Collector {
             LinkChange::Drop => None,
         };
         let key = (self.names[slot].clone(), subject.id.to_string());
-        self.links.push((key, change));
+        self.links[slot].push((key, change));
     }
 
     /// Sorts and totals everything. In a delta, in-scope figures are the baseline plus
@@ -179,15 +180,12 @@ impl Collector {
         }
         // Mapping names are unique, so concatenating the slots in name order and sorting
         // each by (user, rank) gives the same order as one stable sort by all three.
-        let mut slots: Vec<(&str, Vec<Action>)> = self
-            .names
-            .iter()
-            .map(String::as_str)
-            .zip(std::mem::take(&mut self.actions))
-            .collect();
-        slots.sort_by(|a, b| a.0.cmp(b.0));
-        let mut actions = Vec::with_capacity(slots.iter().map(|(_, a)| a.len()).sum());
-        for (_, mut slot) in slots {
+        let mut by_name: Vec<usize> = (0..self.names.len()).collect();
+        by_name.sort_by(|&a, &b| self.names[a].cmp(&self.names[b]));
+        let mut slots: Vec<Vec<Action>> = std::mem::take(&mut self.actions);
+        let mut actions = Vec::with_capacity(slots.iter().map(Vec::len).sum());
+        for &at in &by_name {
+            let mut slot = std::mem::take(&mut slots[at]);
             slot.sort_by(|a, b| {
                 (a.okta_id.as_str(), a.kind.rank()).cmp(&(b.okta_id.as_str(), b.kind.rank()))
             });
@@ -233,7 +231,10 @@ impl Collector {
             unchanged,
             in_scope,
             state_changes: StateChanges {
-                links: self.links.into_iter().collect(),
+                links: by_name
+                    .iter()
+                    .flat_map(|&at| std::mem::take(&mut self.links[at]))
+                    .collect(),
                 ..StateChanges::default()
             },
             retry: self.retry,
