@@ -208,7 +208,13 @@ impl Report {
             }
         }
         let unchanged: u64 = self.unchanged.values().sum();
-        let _ = writeln!(out, "  unchanged: {unchanged}");
+        // A delta only looks at the users Okta reported as changed, so its "unchanged" is a
+        // count among those, not of the whole population.
+        let among = match self.mode {
+            PlanMode::Full => "",
+            PlanMode::Delta => " (among the users this delta read)",
+        };
+        let _ = writeln!(out, "  unchanged{among}: {unchanged}");
         if !self.manual.is_empty() {
             let _ = writeln!(out, "  manual actions for an admin: {}", self.manual.len());
             for action in self.manual.iter().take(5) {

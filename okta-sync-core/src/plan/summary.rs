@@ -46,7 +46,13 @@ impl Plan {
             .map(|(mapping, n)| format!("{mapping} {n}"))
             .collect();
         let _ = writeln!(out, "  in scope: {}", in_scope.join(", "));
-        let _ = writeln!(out, "  unchanged: {}", unchanged.join(", "));
+        // In a delta, "in scope" is the population (baseline plus what changed) while
+        // "unchanged" counts only the users this delta read: say so.
+        let among = match self.mode {
+            PlanMode::Full => "",
+            PlanMode::Delta => " among the users this delta read",
+        };
+        let _ = writeln!(out, "  unchanged{among}: {}", unchanged.join(", "));
         for action in self.actions.iter().take(LISTED) {
             let _ = writeln!(out, "    {}", action_line(action));
         }
