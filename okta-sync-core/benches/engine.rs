@@ -1,6 +1,8 @@
 //! The whole engine: a full import of a generated org from the local Okta server into the
 //! embedded local target, then a delta after a number of profile changes, with the time
-//! of each phase as the engine reports it.
+//! of each phase as the engine reports it. The delta runs twice: first as a dry run by a
+//! newly built engine (which loads and indexes the whole state, as every run did before
+//! engines kept their state), then for real by the long-lived engine that did the import.
 //!
 //! `cargo bench -p okta-sync-core --bench engine -- [USERS] [CHANGES]` (defaults 100000,
 //! 100). Prints one JSON line per run.
@@ -132,6 +134,38 @@ fn main() {
                 .expect("profile update");
         }
         okta.advance(Duration::from_secs(60));
+
+        // What every delta cost before the engine kept its state between runs: a newly
+        // built engine loads and indexes the whole state first. Dry run, so the delta
+        // below plans the same changes.
+        let fresh_phases = Arc::new(Phases::default());
+        let fresh = SyncEngine::from_config(
+            engine.config().clone(),
+            EngineOptions {
+                secrets: Some(Arc::new(Token(okta.token()))),
+                progress: Some(fresh_phases.clone()),
+                ..EngineOptions::default()
+            },
+        )
+        .await
+        .expect("fresh engine");
+        let started = Instant::now();
+        let fresh_delta = fresh
+            .run(RunOptions {
+                mode: SyncMode::Auto,
+                dry_run: true,
+                ..RunOptions::default()
+            })
+            .await
+            .expect("fresh delta");
+        line(
+            "engine_delta_fresh_engine_dry_run",
+            users,
+            started.elapsed().as_secs_f64(),
+            &fresh_delta,
+            fresh_phases.take(),
+        );
+        drop(fresh);
 
         let started = Instant::now();
         let delta = engine

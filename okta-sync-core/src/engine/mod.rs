@@ -11,6 +11,7 @@ mod mode;
 mod offline;
 mod progress;
 mod scope;
+mod state_cache;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,7 +33,7 @@ use crate::directory::{
     ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup,
 };
 use crate::plan::{self, Approval, Plan, PlanInput, Report};
-use crate::state::StateStore;
+use crate::state::{StateStore, SyncState};
 use crate::target::{AssetTarget, TargetCheck, TargetHoldings};
 
 /// The answer to "Test and save connection", for both sides.
@@ -78,6 +79,9 @@ pub struct SyncEngine {
     progress: Arc<dyn ProgressSink>,
     /// Read statistics of the last plan, carried into the report of its apply.
     last_read: Mutex<Option<(String, ReadStats)>>,
+    /// The state and its planner index as of the store's last known revision, so that a
+    /// delta does not reload and re-index the whole org.
+    state_cache: state_cache::StateCache,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -106,6 +110,7 @@ impl SyncEngine {
             state,
             progress: progress.unwrap_or_else(|| Arc::new(NoProgress)),
             last_read: Mutex::new(None),
+            state_cache: state_cache::StateCache::default(),
         })
     }
 
@@ -138,23 +143,34 @@ impl SyncEngine {
 
     async fn plan_inner(&self, mode: SyncMode) -> Result<Plan> {
         let started = self.phase_start(Phase::LoadState);
-        let state = self.state.load()?;
+        let (loaded, reused) = self.state_cache.check_out(self.state.as_ref())?;
+        tracing::debug!(reused, "sync state ready");
         self.phase_end(Phase::LoadState, started);
+        let planned = self.plan_from(mode, &loaded.state, &loaded.index).await;
+        self.state_cache.check_in(loaded);
+        planned
+    }
 
-        let mut decision = mode::before_read(mode, &state);
-        let mut snapshot = self.read(&state, decision.full).await?;
+    async fn plan_from(
+        &self,
+        mode: SyncMode,
+        state: &SyncState,
+        index: &plan::StateIndex,
+    ) -> Result<Plan> {
+        let mut decision = mode::before_read(mode, state);
+        let mut snapshot = self.read(state, decision.full).await?;
         if !decision.full {
             let okta_now = snapshot.server_time.unwrap_or_else(Utc::now);
             if let Some(full) = mode::after_delta_read(
                 mode,
-                &state,
+                state,
                 self.config.reconcile_every_days,
                 okta_now,
                 snapshot.log_cursor_expired,
             ) {
                 tracing::info!(reason = %full.reason, "switching to a full reconcile");
                 decision = full;
-                snapshot = self.read(&state, true).await?;
+                snapshot = self.read(state, true).await?;
             }
         }
         if decision.deletions_maybe_missed {
@@ -165,7 +181,7 @@ impl SyncEngine {
             );
         }
 
-        let fetch = plan::ids_to_fetch(&snapshot, &state);
+        let fetch = plan::ids_to_fetch(&snapshot, state);
         let mut not_found = Vec::new();
         if !fetch.is_empty() {
             for lookup in self.source.fetch_users(&fetch).await? {
@@ -187,10 +203,11 @@ impl SyncEngine {
             &snapshot,
             &holdings,
             &capabilities,
-            &state,
+            state,
             snapshot.server_time.unwrap_or_else(Utc::now),
         );
         input.not_found = &not_found;
+        input.index = Some(index);
         let plan = plan::build_plan(&input)?;
         self.phase_end(Phase::Plan, started);
         *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -198,7 +215,7 @@ impl SyncEngine {
         Ok(plan)
     }
 
-    async fn read(&self, state: &crate::state::SyncState, full: bool) -> Result<DirectorySnapshot> {
+    async fn read(&self, state: &SyncState, full: bool) -> Result<DirectorySnapshot> {
         let started = self.phase_start(Phase::ReadDirectory);
         let read_scope = scope::read_scope(&self.config, state, full);
         let observer = progress::ReadProgress(self.progress.as_ref());
@@ -279,7 +296,13 @@ impl SyncEngine {
         self.phase_end(Phase::Apply, started);
         if !dry_run {
             let started = self.phase_start(Phase::CommitState);
-            self.state.commit(&outcome.state_changes)?;
+            match self.state.commit_with_revision(&outcome.state_changes) {
+                Ok(step) => self.state_cache.committed(&outcome.state_changes, step),
+                Err(e) => {
+                    self.state_cache.invalidate();
+                    return Err(e);
+                }
+            }
             self.phase_end(Phase::CommitState, started);
         }
         Ok(outcome.report)

@@ -2,14 +2,30 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::{StateChanges, StateStore, SyncState};
+use super::{CommitRevisions, StateChanges, StateRevision, StateStore, SyncState};
 use crate::{Error, Result};
 
 /// Keeps the [`SyncState`] in memory; nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStateStore {
-    state: Mutex<SyncState>,
-    commits: Mutex<u64>,
+    inner: Mutex<Inner>,
+}
+
+/// The state and its commit count under one lock, so a revision always names the content
+/// it was read with.
+#[derive(Debug, Default)]
+struct Inner {
+    state: SyncState,
+    commits: u64,
+}
+
+impl Inner {
+    fn revision(&self) -> StateRevision {
+        StateRevision {
+            commits: self.commits,
+            external: 0,
+        }
+    }
 }
 
 impl MemoryStateStore {
@@ -21,19 +37,18 @@ impl MemoryStateStore {
     /// A store that starts from `state`.
     pub fn with_state(state: SyncState) -> Self {
         MemoryStateStore {
-            state: Mutex::new(state),
-            commits: Mutex::new(0),
+            inner: Mutex::new(Inner { state, commits: 0 }),
         }
     }
 
     /// How many commits succeeded, so tests can check that a dry run committed nothing.
     pub fn commits(&self) -> u64 {
-        *self.commits.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).commits
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, SyncState>> {
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
         // A panic while holding the lock may have left a half-applied state: refuse to use it.
-        self.state
+        self.inner
             .lock()
             .map_err(|_| Error::state("lock", "a previous commit panicked; state is unusable"))
     }
@@ -41,14 +56,32 @@ impl MemoryStateStore {
 
 impl StateStore for MemoryStateStore {
     fn load(&self) -> Result<SyncState> {
-        Ok(self.lock()?.clone())
+        Ok(self.lock()?.state.clone())
     }
 
     fn commit(&self, changes: &StateChanges) -> Result<()> {
+        self.commit_with_revision(changes).map(|_| ())
+    }
+
+    fn revision(&self) -> Result<Option<StateRevision>> {
+        Ok(Some(self.lock()?.revision()))
+    }
+
+    fn load_with_revision(&self) -> Result<(SyncState, Option<StateRevision>)> {
+        let inner = self.lock()?;
+        Ok((inner.state.clone(), Some(inner.revision())))
+    }
+
+    fn commit_with_revision(&self, changes: &StateChanges) -> Result<Option<CommitRevisions>> {
+        let mut inner = self.lock()?;
+        let before = inner.revision();
         // `SyncState::apply` cannot fail, so applying in place is all or nothing.
-        self.lock()?.apply(changes);
-        *self.commits.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        Ok(())
+        inner.state.apply(changes);
+        inner.commits += 1;
+        Ok(Some(CommitRevisions {
+            before,
+            after: inner.revision(),
+        }))
     }
 }
 
@@ -70,5 +103,18 @@ mod tests {
             Some("https://example.okta.com/api/v1/logs?after=1")
         );
         assert_eq!(store.commits(), 1);
+    }
+
+    #[test]
+    fn every_commit_moves_the_revision_by_one() {
+        let store = MemoryStateStore::new();
+        let (_, loaded_at) = store.load_with_revision().unwrap();
+        let step = store
+            .commit_with_revision(&StateChanges::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(Some(step.before), loaded_at);
+        assert_eq!(step.after.commits, step.before.commits + 1);
+        assert_eq!(store.revision().unwrap(), Some(step.after));
     }
 }

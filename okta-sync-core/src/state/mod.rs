@@ -270,11 +270,55 @@ mod sqlite;
 pub use memory::MemoryStateStore;
 pub use sqlite::SqliteStateStore;
 
+/// One version of a store's content. Two revisions read from the same store object are
+/// equal only if nothing was committed to it in between, by this process or another; that
+/// is what lets an engine keep the state in memory between runs without ever planning from
+/// a stale copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StateRevision {
+    /// Commits counted by the store itself (in the SQLite file, so every okta-sync process
+    /// writing it counts).
+    pub commits: u64,
+    /// A second witness of change for writers that do not count (SQLite's
+    /// `data_version`: an older okta-sync, a hand edit); 0 where the store has none.
+    pub external: u64,
+}
+
+/// The revisions a commit moved the store between. `before` is read inside the commit's
+/// own transaction, so when it equals a cached revision the cache plus the committed
+/// changes is exactly what the store now holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitRevisions {
+    /// The store's revision just before the changes were written.
+    pub before: StateRevision,
+    /// The store's revision with them.
+    pub after: StateRevision,
+}
+
 /// Durable storage of [`SyncState`].
+///
+/// The revision methods are optional: a store that cannot tell when it changed keeps the
+/// defaults (`None`), and the engine then reloads the whole state on every run.
 pub trait StateStore: Send + Sync {
     /// Loads the whole state (empty before the first run).
     fn load(&self) -> Result<SyncState>;
 
     /// Applies `changes` atomically: either all of them are stored or none.
     fn commit(&self, changes: &StateChanges) -> Result<()>;
+
+    /// The current revision, cheaply; `None` when this store cannot tell.
+    fn revision(&self) -> Result<Option<StateRevision>> {
+        Ok(None)
+    }
+
+    /// [`load`](Self::load), with the revision of exactly the content loaded.
+    fn load_with_revision(&self) -> Result<(SyncState, Option<StateRevision>)> {
+        Ok((self.load()?, None))
+    }
+
+    /// [`commit`](Self::commit), with the revisions it moved the store between.
+    fn commit_with_revision(&self, changes: &StateChanges) -> Result<Option<CommitRevisions>> {
+        self.commit(changes)?;
+        Ok(None)
+    }
 }

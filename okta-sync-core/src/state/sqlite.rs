@@ -10,10 +10,13 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{GroupState, Link, Origin, StateChanges, StateStore, SyncState, UserState};
-use crate::model::{UserStatus, time};
+use super::{
+    CommitRevisions, GroupState, Link, Origin, StateChanges, StateRevision, StateStore, SyncState,
+    UserState,
+};
+use crate::model::UserStatus;
 use crate::{Error, Result};
 
 /// Bumped when the schema changes incompatibly; a newer file is refused, not misread.
@@ -126,24 +129,88 @@ impl SqliteStateStore {
 
 impl StateStore for SqliteStateStore {
     fn load(&self) -> Result<SyncState> {
-        let conn = self.lock()?;
-        load_all(&conn).map_err(|e| Error::state("load", e))
+        self.load_with_revision().map(|(state, _)| state)
     }
 
     fn commit(&self, changes: &StateChanges) -> Result<()> {
+        self.commit_with_revision(changes).map(|_| ())
+    }
+
+    fn revision(&self) -> Result<Option<StateRevision>> {
+        let conn = self.lock()?;
+        read_revision(&conn)
+            .map(Some)
+            .map_err(|e| Error::state("read revision", e))
+    }
+
+    fn load_with_revision(&self) -> Result<(SyncState, Option<StateRevision>)> {
         let mut conn = self.lock()?;
+        // One read transaction: every table and the revision come from the same snapshot,
+        // even while another process commits.
         let tx = conn
             .transaction()
+            .map_err(|e| Error::state("begin load", e))?;
+        let revision = read_revision(&tx).map_err(|e| Error::state("load", e))?;
+        let state = load_all(&tx).map_err(|e| Error::state("load", e))?;
+        tx.finish().map_err(|e| Error::state("end load", e))?;
+        Ok((state, Some(revision)))
+    }
+
+    fn commit_with_revision(&self, changes: &StateChanges) -> Result<Option<CommitRevisions>> {
+        let mut conn = self.lock()?;
+        // IMMEDIATE takes the write lock first, so `before` is the revision the changes
+        // are written on top of.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::state("begin commit", e))?;
-        write_changes(&tx, changes).map_err(|e| Error::state("commit", e))?;
+        let before = read_revision(&tx).map_err(|e| Error::state("commit", e))?;
+        let after = StateRevision {
+            commits: before.commits + 1,
+            // Our own commits do not move `data_version`; other connections' do.
+            external: before.external,
+        };
+        write_changes(&tx, changes)
+            .and_then(|()| set_meta(&tx, "revision", &after.commits.to_string()))
+            .map_err(|e| Error::state("commit", e))?;
         tx.commit().map_err(|e| Error::state("commit", e))?;
         tracing::debug!(
             users = changes.users.len(),
             links = changes.links.len(),
+            revision = after.commits,
             "sync state committed"
         );
-        Ok(())
+        Ok(Some(CommitRevisions { before, after }))
     }
+}
+
+/// The commit counter okta-sync keeps in `meta` (0 in files written before it existed),
+/// and SQLite's `data_version`, which moves when any other connection commits, including
+/// writers that do not count.
+fn read_revision(conn: &Connection) -> Result<StateRevision, StoreError> {
+    let commits: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let commits = match commits {
+        None => 0,
+        Some(v) => v.parse().map_err(|e| StoreError::Row {
+            table: "meta",
+            key: "revision".into(),
+            message: format!("bad revision {v:?}: {e}"),
+        })?,
+    };
+    let external: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    Ok(StateRevision {
+        commits,
+        external: u64::from_ne_bytes(external.to_ne_bytes()),
+    })
+}
+
+/// Timestamps are stored with all their digits, so that what is loaded back is exactly
+/// what was committed (an engine's in-memory copy applies the same changes).
+fn stored_time(ts: &DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// A failure while loading, with the row it came from.
@@ -315,16 +382,16 @@ fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()
 
 fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Result<()> {
     if let Some(w) = &changes.watermark {
-        set_meta(tx, "watermark", &time::format(w))?;
+        set_meta(tx, "watermark", &stored_time(w))?;
     }
     if let Some(c) = &changes.log_cursor {
         set_meta(tx, "log_cursor", c)?;
         if let Some(at) = &changes.log_cursor_at {
-            set_meta(tx, "log_cursor_at", &time::format(at))?;
+            set_meta(tx, "log_cursor_at", &stored_time(at))?;
         }
     }
     if let Some(t) = &changes.last_full_sync {
-        set_meta(tx, "last_full_sync", &time::format(t))?;
+        set_meta(tx, "last_full_sync", &stored_time(t))?;
     }
 
     {
@@ -343,7 +410,7 @@ fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Resu
                 reference,
                 group.id,
                 group.name,
-                group.last_membership_updated.as_ref().map(time::format),
+                group.last_membership_updated.as_ref().map(stored_time),
                 members
             ])?;
         }
@@ -363,7 +430,7 @@ fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Resu
                 id,
                 user.status.as_str(),
                 user.identity,
-                user.last_updated.as_ref().map(time::format),
+                user.last_updated.as_ref().map(stored_time),
                 user.department
             ])?;
         }
@@ -429,4 +496,78 @@ fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn changes_with_watermark(nanos: u32) -> StateChanges {
+        StateChanges {
+            watermark: Some(
+                Utc.with_ymd_and_hms(2026, 5, 28, 13, 0, 0).unwrap()
+                    + chrono::Duration::nanoseconds(i64::from(nanos)),
+            ),
+            ..StateChanges::default()
+        }
+    }
+
+    #[test]
+    fn own_commits_step_the_revision_by_one() {
+        let store = SqliteStateStore::open_in_memory().unwrap();
+        let (_, loaded_at) = store.load_with_revision().unwrap();
+        let loaded_at = loaded_at.unwrap();
+        assert_eq!(loaded_at.commits, 0);
+        let step = store
+            .commit_with_revision(&changes_with_watermark(0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(step.before, loaded_at);
+        assert_eq!(step.after.commits, 1);
+        assert_eq!(store.revision().unwrap(), Some(step.after));
+    }
+
+    #[test]
+    fn a_commit_through_another_connection_changes_the_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let ours = SqliteStateStore::open(&path).unwrap();
+        let theirs = SqliteStateStore::open(&path).unwrap();
+        let (_, loaded_at) = ours.load_with_revision().unwrap();
+        theirs.commit(&changes_with_watermark(0)).unwrap();
+        assert_ne!(ours.revision().unwrap(), loaded_at);
+        // Our next commit lands on top of theirs, and says so.
+        let step = ours
+            .commit_with_revision(&changes_with_watermark(5))
+            .unwrap()
+            .unwrap();
+        assert_ne!(Some(step.before), loaded_at);
+        assert_eq!(step.after.commits, 2);
+    }
+
+    #[test]
+    fn a_writer_that_does_not_count_still_changes_the_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let ours = SqliteStateStore::open(&path).unwrap();
+        let before = ours.revision().unwrap();
+        // An older okta-sync or a hand edit: a plain write, no revision bump.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute("INSERT INTO retry (okta_id) VALUES ('00u1')", [])
+            .unwrap();
+        let after = ours.revision().unwrap();
+        assert_ne!(after, before);
+        assert_eq!(after.map(|r| r.commits), Some(0));
+    }
+
+    #[test]
+    fn timestamps_load_back_exactly_as_committed() {
+        let store = SqliteStateStore::open_in_memory().unwrap();
+        let changes = changes_with_watermark(123_456_789);
+        store.commit(&changes).unwrap();
+        assert_eq!(store.load().unwrap().watermark, changes.watermark);
+    }
 }
