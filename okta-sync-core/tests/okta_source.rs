@@ -250,6 +250,55 @@ async fn the_source_keeps_within_its_share_of_a_small_bucket_without_being_refus
 }
 
 #[tokio::test]
+async fn concurrent_group_listings_stay_within_the_share_of_their_bucket() {
+    // Four groups are listed at once, all in the groups bucket: 10 requests per
+    // 1 s window, of which a share of 0.5 leaves 5 to others. The server's Remaining
+    // after each answered request must therefore never fall below 5, although up to four
+    // requests are in flight and their answers arrive in any order.
+    let fake = start(3000).await;
+    fake.okta.set_rate_limit(
+        Bucket::Groups,
+        RateLimit {
+            limit: 10,
+            window: Duration::from_secs(1),
+        },
+    );
+    let groups = [
+        "Field Staff",
+        "Department - Engineering",
+        "Department - Sales",
+        "Department - Marketing",
+    ];
+    let snapshot = fake.read(&scope(ReadRequest::Full, &groups)).await;
+    assert!(snapshot.is_complete(), "{:?}", snapshot.gaps);
+    let mut member_pages = 0;
+    for name in groups {
+        let id = fake.okta.group_id(name).unwrap();
+        let expected = fake.okta.with_org(|org| org.member_ids(&id));
+        assert_eq!(snapshot.groups[name].member_ids, expected, "{name}");
+        member_pages += expected.len().div_ceil(200).max(1);
+    }
+    let in_bucket: Vec<_> = fake
+        .okta
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == "/api/v1/groups"
+                || (r.path.starts_with("/api/v1/groups/") && r.path.ends_with("/users"))
+        })
+        .collect();
+    // Each group is found by name (one search) and its members read page by page.
+    assert_eq!(in_bucket.len(), groups.len() + member_pages);
+    assert!(in_bucket.iter().all(|r| r.status == 200));
+    let lowest = in_bucket.iter().filter_map(|r| r.rate_remaining).min();
+    assert!(
+        lowest.is_some_and(|remaining| remaining >= 5),
+        "the share was exceeded: Remaining fell to {lowest:?}"
+    );
+    assert!(snapshot.stats.throttle_waits >= 1);
+}
+
+#[tokio::test]
 async fn a_repeated_cursor_stops_the_listing_with_a_gap() {
     let fake = start(1000).await;
     fake.okta.inject(Fault::on_page(

@@ -301,6 +301,7 @@ impl OktaClient {
         let mut throttled = 0u32;
         let mut retry_for: Option<String> = None;
         loop {
+            let probe = self.limiter.probe(bucket).await;
             while let Some(wait) = self.limiter.reserve(bucket, Instant::now()) {
                 tracing::debug!(
                     endpoint,
@@ -338,6 +339,7 @@ impl OktaClient {
             };
             self.limiter
                 .observe(bucket, &response.rate, response.date, Instant::now());
+            drop(probe);
             match response.status {
                 200..=299 => return Ok(response),
                 429 => {

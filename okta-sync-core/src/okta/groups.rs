@@ -9,8 +9,8 @@
 
 use super::client::{OktaClient, ReadContext};
 use super::pagination::{Listed, Pager, read_all};
-use super::users::UserSet;
-use crate::model::{Group, decode_groups, decode_users};
+use super::users::{UserSet, decode_page};
+use crate::model::{Group, decode_groups};
 use crate::{Error, Result};
 
 /// What a configured group reference resolved to.
@@ -125,7 +125,7 @@ pub(crate) async fn list_members(
     );
     let mut ids = Vec::new();
     let pager = Pager::new(client, listing, url, max_pages);
-    let listed = read_all(pager, ctx, decode_users, |page| {
+    let listed = read_all(pager, ctx, decode_page, |page| {
         for user in page {
             ids.push(user.id.clone());
             users.add(user);

@@ -240,6 +240,12 @@ pub(crate) struct Listed {
 
 /// Reads a listing to its end (or its first failure), decoding page by page and handing
 /// each page's items to `sink`.
+///
+/// The request for the next page goes out before the current page is decoded (its `next`
+/// link is known from the headers), so Okta prepares and sends it while this side decodes:
+/// a listing takes about the longer of the two, not their sum. At most two raw pages are
+/// held at a time. If a page fails to decode, the listing stops there; the page already
+/// asked for is dropped unread.
 pub(crate) async fn read_all<T>(
     mut pager: Pager<'_>,
     ctx: &ReadContext<'_>,
@@ -247,8 +253,10 @@ pub(crate) async fn read_all<T>(
     mut sink: impl FnMut(Vec<T>),
 ) -> Listed {
     let mut pages = 0;
+    let mut fetched = pager.next_page(ctx).await;
     loop {
-        match pager.next_page(ctx).await {
+        let page = match fetched {
+            Ok(Some(page)) => page,
             Ok(None) => {
                 return Listed {
                     complete: pager.is_complete(),
@@ -256,22 +264,26 @@ pub(crate) async fn read_all<T>(
                     error: None,
                 };
             }
-            Ok(Some(page)) => {
-                let what = format!("{} page {}", pager.listing(), page.number);
-                match decode(&page.body, &what) {
-                    Ok(items) => {
-                        pages += 1;
-                        ctx.page(pager.listing(), items.len());
-                        sink(items);
-                    }
-                    Err(error) => {
-                        return Listed {
-                            complete: false,
-                            pages,
-                            error: Some(error),
-                        };
-                    }
-                }
+            Err(error) => {
+                return Listed {
+                    complete: false,
+                    pages,
+                    error: Some(error),
+                };
+            }
+        };
+        let what = format!("{} page {}", pager.listing(), page.number);
+        let listing = pager.listing().to_string();
+        // Polled first, the fetch sends its request (hyper's connection task then reads
+        // the answer on its own); the decode then runs to completion.
+        let (next, decoded) =
+            tokio::join!(pager.next_page(ctx), async { decode(&page.body, &what) });
+        drop(page);
+        match decoded {
+            Ok(items) => {
+                pages += 1;
+                ctx.page(&listing, items.len());
+                sink(items);
             }
             Err(error) => {
                 return Listed {
@@ -281,6 +293,7 @@ pub(crate) async fn read_all<T>(
                 };
             }
         }
+        fetched = next;
     }
 }
 

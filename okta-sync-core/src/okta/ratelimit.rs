@@ -9,7 +9,7 @@
 //! into local deadlines with the response's own `Date`, never the local wall clock, so a
 //! skewed local clock cannot make it wait too little or too long.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,16 @@ pub(crate) enum Bucket {
 }
 
 impl Bucket {
+    /// Every bucket.
+    pub(crate) const ALL: [Bucket; 6] = [
+        Bucket::Users,
+        Bucket::UserById,
+        Bucket::Groups,
+        Bucket::GroupById,
+        Bucket::Logs,
+        Bucket::Other,
+    ];
+
     /// The bucket a request path falls in.
     pub(crate) fn for_path(path: &str) -> Bucket {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -97,6 +107,8 @@ pub(crate) fn until_reset(reset: i64, date: Option<DateTime<Utc>>) -> Duration {
 struct Window {
     limit: u32,
     remaining: u32,
+    /// `X-Rate-Limit-Reset` as sent: answers with the same value are in the same window.
+    reset: i64,
     resets_at: Instant,
 }
 
@@ -108,6 +120,11 @@ pub(crate) struct RateLimiter {
     max_wait: Duration,
     permits: Semaphore,
     windows: Mutex<HashMap<Bucket, Window>>,
+    /// Per bucket: held by the one request that goes out while the bucket's window is
+    /// unknown (see [`RateLimiter::probe`]).
+    probes: HashMap<Bucket, tokio::sync::Mutex<()>>,
+    /// Buckets whose answers carry no rate-limit headers: there is no window to learn.
+    silent: Mutex<HashSet<Bucket>>,
 }
 
 impl RateLimiter {
@@ -124,7 +141,42 @@ impl RateLimiter {
             max_wait,
             permits: Semaphore::new(usize::try_from(max_concurrency.max(1)).unwrap_or(1)),
             windows: Mutex::new(HashMap::new()),
+            probes: Bucket::ALL
+                .into_iter()
+                .map(|b| (b, tokio::sync::Mutex::new(())))
+                .collect(),
+            silent: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Whether requests in `bucket` can be counted against a known window at `now`.
+    fn knows(&self, bucket: Bucket, now: Instant) -> bool {
+        let known = self
+            .windows()
+            .get(&bucket)
+            .is_some_and(|w| now < w.resets_at);
+        known
+            || self
+                .silent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&bucket)
+    }
+
+    /// Before a request in `bucket`, ahead of [`RateLimiter::reserve`]: while the bucket's
+    /// window is unknown (the first request, or the first after a reset), requests sent
+    /// at once could not be counted against it and could together overdraw the share.
+    /// So one request goes out alone, holding the returned guard until its answer has
+    /// been observed; the others wait here for that answer, then reserve as usual.
+    pub(crate) async fn probe(&self, bucket: Bucket) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if self.knows(bucket, Instant::now()) {
+            return None;
+        }
+        let guard = self.probes.get(&bucket)?.lock().await;
+        if self.knows(bucket, Instant::now()) {
+            return None;
+        }
+        Some(guard)
     }
 
     /// Waits for a free request slot (the concurrency cap).
@@ -167,20 +219,46 @@ impl RateLimiter {
         let (Some(limit), Some(remaining), Some(reset)) =
             (headers.limit, headers.remaining, headers.reset)
         else {
+            if *headers == RateHeaders::default() {
+                self.silent
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(bucket);
+            }
             return;
         };
         if limit == 0 {
             // A concurrency-limit answer (0/0): it says nothing about the request window.
             return;
         }
-        self.windows().insert(
-            bucket,
-            Window {
-                limit,
-                remaining,
-                resets_at: now + until_reset(reset, date),
-            },
-        );
+        let resets_at = now + until_reset(reset, date);
+        let mut windows = self.windows();
+        match windows.get_mut(&bucket) {
+            // The same window. `Date` is cut to whole seconds, so every answer's deadline
+            // lies up to a second after the Reset it names: the earliest one seen is the
+            // closest (and still not before the Reset). `Remaining` only falls within a
+            // window, so a larger value comes from an answer that left before requests
+            // reserved since; keeping the smaller one keeps concurrent requests within
+            // the share.
+            Some(window) if window.reset == reset => {
+                window.limit = limit;
+                window.remaining = window.remaining.min(remaining);
+                window.resets_at = window.resets_at.min(resets_at);
+            }
+            // A late answer from a window that has already been replaced.
+            Some(window) if reset < window.reset => {}
+            _ => {
+                windows.insert(
+                    bucket,
+                    Window {
+                        limit,
+                        remaining,
+                        reset,
+                        resets_at,
+                    },
+                );
+            }
+        }
     }
 
     /// How long to wait after a 429: until Reset by the server's clock, plus the margin,
@@ -269,6 +347,111 @@ mod tests {
             None,
             "window reset"
         );
+    }
+
+    #[test]
+    fn answers_in_one_window_keep_the_earliest_deadline_and_the_lowest_remaining() {
+        let l = limiter(1.0);
+        let t0 = Instant::now();
+        let answer = |remaining| RateHeaders {
+            limit: Some(10),
+            remaining: Some(remaining),
+            reset: Some(1_000_030),
+        };
+        // Answered at server second 1_000_000 (really 1_000_000.9): 30 s by the headers.
+        l.observe(
+            Bucket::Users,
+            &answer(9),
+            DateTime::from_timestamp(1_000_000, 0),
+            t0,
+        );
+        // 0.2 s later the server's second has ticked over: 29 s, a deadline 0.8 s earlier.
+        let t1 = t0 + Duration::from_millis(200);
+        l.observe(
+            Bucket::Users,
+            &answer(8),
+            DateTime::from_timestamp(1_000_001, 0),
+            t1,
+        );
+        // Two requests reserved after that (8 -> 6), then a late answer that left the
+        // server before them says 7: the local count stays at 6.
+        assert_eq!(l.reserve(Bucket::Users, t1), None);
+        assert_eq!(l.reserve(Bucket::Users, t1), None);
+        let t2 = t0 + Duration::from_millis(300);
+        l.observe(
+            Bucket::Users,
+            &answer(7),
+            DateTime::from_timestamp(1_000_000, 0),
+            t2,
+        );
+        let windows = l.windows();
+        let window = windows.get(&Bucket::Users).unwrap();
+        assert_eq!(window.remaining, 6);
+        assert_eq!(window.resets_at, t1 + Duration::from_secs(29));
+        drop(windows);
+        // A new window (another Reset) replaces the old one entirely.
+        let next = RateHeaders {
+            limit: Some(10),
+            remaining: Some(9),
+            reset: Some(1_000_090),
+        };
+        let t3 = t0 + Duration::from_secs(31);
+        l.observe(
+            Bucket::Users,
+            &next,
+            DateTime::from_timestamp(1_000_031, 0),
+            t3,
+        );
+        // A late answer of the old window changes nothing.
+        l.observe(
+            Bucket::Users,
+            &answer(0),
+            DateTime::from_timestamp(1_000_029, 0),
+            t3,
+        );
+        let windows = l.windows();
+        let window = windows.get(&Bucket::Users).unwrap();
+        assert_eq!(window.remaining, 9);
+        assert_eq!(window.resets_at, t3 + Duration::from_secs(59));
+    }
+
+    #[tokio::test]
+    async fn while_the_window_is_unknown_one_request_probes_and_the_others_wait() {
+        let l = limiter(0.5);
+        let probe = l.probe(Bucket::Groups).await;
+        assert!(probe.is_some(), "nothing known yet: this request probes");
+        assert!(
+            l.probe(Bucket::Logs).await.is_some(),
+            "buckets are separate"
+        );
+        let waiting = l.probe(Bucket::Groups);
+        tokio::pin!(waiting);
+        assert!(
+            futures::poll!(waiting.as_mut()).is_pending(),
+            "a second request waits for the probe's answer"
+        );
+        let headers = RateHeaders {
+            limit: Some(10),
+            remaining: Some(9),
+            reset: Some(1_000_030),
+        };
+        l.observe(
+            Bucket::Groups,
+            &headers,
+            DateTime::from_timestamp(1_000_000, 0),
+            Instant::now(),
+        );
+        drop(probe);
+        assert!(
+            waiting.await.is_none(),
+            "the window is known now: no second probe"
+        );
+        // A server that sends no rate-limit headers has no window to learn.
+        let silent = l.probe(Bucket::Other).await;
+        assert!(silent.is_some());
+        l.observe(Bucket::Other, &RateHeaders::default(), None, Instant::now());
+        drop(silent);
+        assert!(l.probe(Bucket::Other).await.is_none());
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct RequestRecord {
     pub status: u16,
     /// The `X-Okta-Request-Id` sent.
     pub request_id: String,
+    /// The `X-Rate-Limit-Remaining` sent, if any: how much of its bucket's window was
+    /// left after this request (tests check a client's share with it).
+    pub rate_remaining: Option<u32>,
 }
 
 /// Everything a request may read or change.
@@ -186,18 +189,25 @@ pub(crate) async fn handle(
             query: query.clone(),
             status: reply.status,
             request_id: request_id.clone(),
+            rate_remaining: reply.rate.map(|r| r.remaining),
         });
         (reply, request_id)
     };
     into_response(reply, request_id, shared.clock.now())
 }
 
+/// `Authorization: SSWS <token>`, as Okta documents it. The space is optional: Okta's own
+/// Python SDK (`okta` 3.x, at least up to 3.4.6) sends `SSWS<token>` for API tokens (its
+/// generated `auth_settings` joins mode and token without one), and that SDK is used
+/// against real orgs, so Okta evidently accepts it. Anything else (another scheme, a
+/// wrong or empty token) is refused.
 fn authorized(headers: &HeaderMap, token: &str) -> bool {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("SSWS "))
-        .is_some_and(|t| t == token)
+        .and_then(|v| v.strip_prefix("SSWS"))
+        .map(|t| t.trim_start_matches(' '))
+        .is_some_and(|t| !t.is_empty() && t == token)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -712,4 +722,28 @@ pub(crate) fn into_response(reply: Reply, request_id: String, now: DateTime<Utc>
         put("link", format!("<{url}>; rel=\"{rel}\""));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_auth(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn the_ssws_token_is_accepted_with_or_without_the_space() {
+        let token = "00abcToken";
+        assert!(authorized(&with_auth("SSWS 00abcToken"), token));
+        // What okta 3.4.6 (Python) sends.
+        assert!(authorized(&with_auth("SSWS00abcToken"), token));
+        assert!(!authorized(&with_auth("SSWS 00abcTokenX"), token));
+        assert!(!authorized(&with_auth("Bearer 00abcToken"), token));
+        assert!(!authorized(&with_auth("SSWS "), ""));
+        assert!(!authorized(&with_auth("00abcToken"), token));
+        assert!(!authorized(&HeaderMap::new(), token));
+    }
 }
