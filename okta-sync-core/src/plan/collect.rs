@@ -8,6 +8,9 @@ use super::types::{Action, HeldBack, Warning, WarningCode};
 use crate::config::SyncConfig;
 use crate::state::{Link, StateChanges, SyncState};
 
+/// One decided link change: (mapping, Okta id) and the link, or `None` to drop it.
+type LinkEntry = ((String, String), Option<Link>);
+
 /// Accumulates outcomes while the plan is built.
 #[derive(Debug)]
 pub(crate) struct Collector {
@@ -26,7 +29,7 @@ pub(crate) struct Collector {
     /// Link changes by mapping slot, in the order they were decided (users in id order); a
     /// later one for the same key wins, as an insert would. Turned into a map once, at the
     /// end, from input that is then already sorted.
-    links: Vec<Vec<((String, String), Option<Link>)>>,
+    links: Vec<Vec<LinkEntry>>,
     retry: BTreeMap<String, bool>,
     user: String,
     user_retry: bool,
