@@ -6,7 +6,9 @@
 //! `cargo bench -p okta-sync-core --bench list_users -- [USERS] [RUNS]` (defaults 100000, 5).
 //! With `OKTA_FAKE_URL`/`OKTA_FAKE_TOKEN` set it lists that server (a separate process, as
 //! `tests/bench/run` starts for the SDK comparison) and skips the throttled part;
-//! `LIST_USERS_THROTTLED=0` skips it too. Prints one JSON line per measurement.
+//! `LIST_USERS_THROTTLED=0` skips it too; `LIST_USERS_PAGE_DELAY_MS=N` delays every users
+//! page of the main comparison by N ms (latency without CPU: decoding should hide behind
+//! it). Prints one JSON line per measurement.
 //!
 //! What a full read does (and so what the bare loop repeats): one users listing with
 //! `search=status pr` (a plain listing would leave out DEPROVISIONED users), `limit=200`,
@@ -481,7 +483,18 @@ fn main() {
             return;
         }
         let okta = start_generous(users).await;
+        if let Some(delay) = std::env::var("LIST_USERS_PAGE_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            // Network latency per page without CPU use, to show that decoding overlaps it.
+            okta.inject(Fault::always(
+                USERS_PATH,
+                FaultKind::Delay { millis: delay },
+            ));
+        }
         run(Some(&okta), okta.url(), okta.token(), users, runs).await;
+        okta.clear_faults();
         if !with_throttled {
             return;
         }

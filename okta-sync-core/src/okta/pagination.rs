@@ -242,11 +242,12 @@ pub(crate) struct Listed {
 /// each page's items to `sink`.
 ///
 /// The request for the next page goes out before the current page is decoded (its `next`
-/// link is known from the headers), so Okta prepares and sends it while this side decodes:
-/// a listing takes about the longer of the two, not their sum. At most two raw pages are
-/// held at a time. If a page fails to decode, the listing stops there; the page already
-/// asked for is dropped unread.
-pub(crate) async fn read_all<T>(
+/// link is known from the headers), and the decode runs on Tokio's blocking pool while
+/// this task keeps driving that request: Okta prepares and sends the next page while this
+/// side decodes, so a listing takes about the longer of the two, not their sum. At most
+/// two raw pages are held at a time. If a page fails to decode, the listing stops there;
+/// the page already asked for is dropped unread.
+pub(crate) async fn read_all<T: Send + 'static>(
     mut pager: Pager<'_>,
     ctx: &ReadContext<'_>,
     decode: fn(&[u8], &str) -> Result<Vec<T>>,
@@ -274,11 +275,21 @@ pub(crate) async fn read_all<T>(
         };
         let what = format!("{} page {}", pager.listing(), page.number);
         let listing = pager.listing().to_string();
-        // Polled first, the fetch sends its request (hyper's connection task then reads
-        // the answer on its own); the decode then runs to completion.
-        let (next, decoded) =
-            tokio::join!(pager.next_page(ctx), async { decode(&page.body, &what) });
-        drop(page);
+        let body = page.body;
+        let decoding = tokio::task::spawn_blocking({
+            let what = what.clone();
+            move || decode(&body, &what)
+        });
+        let (next, decoded) = tokio::join!(pager.next_page(ctx), decoding);
+        let decoded = decoded.unwrap_or_else(|failed| match failed.try_into_panic() {
+            // A panic while decoding surfaces here as it would have without the thread.
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => Err(Error::Decode {
+                what,
+                path: ".".into(),
+                message: "decoding was cancelled (the runtime is shutting down)".into(),
+            }),
+        });
         match decoded {
             Ok(items) => {
                 pages += 1;
