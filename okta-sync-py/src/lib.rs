@@ -29,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pure::map_user, m)?)?;
     m.add_function(wrap_pyfunction!(pure::explain, m)?)?;
     m.add_function(wrap_pyfunction!(offline::plan_offline, m)?)?;
+    m.add_function(wrap_pyfunction!(offline::plan_offline_json, m)?)?;
     m.add_class::<engine::PySyncEngine>()?;
     m.add_class::<engine::PyRunOutcome>()?;
     m.add_class::<plan::PyPlan>()?;

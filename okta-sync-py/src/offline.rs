@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use okta_sync_core::directory::DirectorySnapshot;
 use okta_sync_core::engine::{OfflineInput, plan_offline as core_plan_offline};
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::convert::{config_from_py, from_json, to_json};
+use crate::convert::{config_from_py, from_json, from_py_direct, to_json};
 use crate::errors::guard;
 use crate::plan::PyPlan;
 
@@ -44,26 +45,63 @@ pub fn plan_offline(
                 message: e.to_string(),
             }
         })?;
+        // The small arguments go through JSON as before (so unknown keys are refused the
+        // same way); the large ones are decoded straight into their types.
         let mut input = Map::new();
         input.insert("config".into(), config);
-        input.insert("directory".into(), to_json(directory, "directory")?);
-        let optional = [
-            ("holdings", holdings),
-            ("state", state),
-            ("capabilities", capabilities),
-            ("deleted", deleted),
-        ];
-        for (key, value) in optional {
-            if let Some(value) = value.filter(|v| !v.is_none()) {
+        input.insert(
+            "directory".into(),
+            serde_json::to_value(DirectorySnapshot::default()).unwrap_or(Value::Null),
+        );
+        for (key, value) in [("capabilities", capabilities), ("deleted", deleted)] {
+            if let Some(value) = given(value) {
                 input.insert(key.into(), to_json(value, key)?);
             }
         }
         if let Some(now) = now {
             input.insert("now".into(), Value::String(now));
         }
-        from_json::<OfflineInput>(Value::Object(input), "offline planning input")
+        let mut input: OfflineInput = from_json(Value::Object(input), "offline planning input")?;
+        input.directory = from_py_direct(directory, "directory")?;
+        if let Some(holdings) = given(holdings) {
+            input.holdings = from_py_direct(holdings, "holdings")?;
+        }
+        if let Some(state) = given(state) {
+            input.state = from_py_direct(state, "state")?;
+        }
+        Ok(input)
     })?;
     let plan = py.detach(|| guard(|| core_plan_offline(input)))?;
+    Ok(PyPlan {
+        inner: Arc::new(plan),
+    })
+}
+
+/// `value` unless it is absent or `None`.
+fn given<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    value.filter(|v| !v.is_none())
+}
+
+/// Builds a plan from the JSON text of a whole offline input: an object with `config`,
+/// `directory` and optionally `holdings`, `state`, `capabilities`, `not_found` and `now`
+/// (the core's `OfflineInput`, the same text Node's `planOffline` takes).
+///
+/// For input that is already JSON (a file, an HTTP body) this skips building Python
+/// objects at all: decoding and planning run in Rust with the GIL released.
+#[pyfunction]
+pub fn plan_offline_json(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+    let text: String = match input.extract::<String>() {
+        Ok(text) => text,
+        Err(_) => {
+            let bytes: Vec<u8> = input.extract().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("input must be JSON text (str or bytes)")
+            })?;
+            String::from_utf8(bytes).map_err(|e| {
+                pyo3::exceptions::PyValueError::new_err(format!("input is not UTF-8: {e}"))
+            })?
+        }
+    };
+    let plan = py.detach(|| guard(|| core_plan_offline(OfflineInput::from_json(&text)?)))?;
     Ok(PyPlan {
         inner: Arc::new(plan),
     })

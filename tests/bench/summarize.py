@@ -60,19 +60,23 @@ def main(path):
                 f"latency {bounds['latency_bound_s']:.1f} s, rate {bounds['rate_bound_s']:.1f} s "
                 f"(earliest {bounds['rate_min_s']:.1f} s); ratio {r['ratio_to_larger_bound']:.2f}x "
                 f"({r['ratio_to_strict_bound']:.2f}x the strict bound), {res['throttle_waits']} waits")
-        elif b in ("engine_full_import", "engine_delta"):
+        elif b in ("engine_full_import", "engine_delta", "engine_delta_fresh_engine_dry_run"):
             phases = ", ".join(f"{k} {v}" for k, v in r["phases_ms"].items())
             row(f"engine {b[7:].replace('_', ' ')}, {r['users']:,} users", fmt(r["seconds"]), "",
                 f"{r['actions']:,} actions; phases (ms): {phases}")
         elif b == "assetpanda_writes":
             row("Asset Panda: 100 record updates", f"{r['update_requests']} requests", "20 (1/5)",
                 f"{r['requests_per_update']:.2f} per update; {r['creates']} creates took "
-                f"{r['create_requests']} requests")
+                f"{r['create_requests']} requests"
+                + (f" ({r['requests_per_create_if_ids_returned']:.2f} per create if the answer "
+                   f"carried ids)" if "requests_per_create_if_ids_returned" in r else ""))
         elif b == "plan_offline":
             row(f"Rust plan_offline (JSON in), {r['users']:,} users", fmt(r["seconds"]), "",
                 f"decode {fmt(r['decode_seconds'])}, {r['json_bytes'] / 1e6:.0f} MB JSON")
-    rust_offline = next((r["seconds"] for r in rows if r.get("bench") == "plan_offline"), None)
-    for name in ("python_plan_offline", "node_plan_offline"):
+    # The Rust figure runs before and after the bindings; their median is the reference.
+    rust_runs = [r["seconds"] for r in rows if r.get("bench") == "plan_offline"]
+    rust_offline = statistics.median(rust_runs) if rust_runs else None
+    for name in ("python_plan_offline_json", "python_plan_offline", "node_plan_offline"):
         r = next((r for r in rows if r.get("bench") == name), None)
         if r is None:
             continue

@@ -12,7 +12,7 @@ Blocking and asyncio
     engine.plan_async()`` is its asyncio twin. One ``SyncEngine`` serves both styles.
 
 Pure functions (no network)
-    ``validate_config``, ``load_config``, ``config_schema``, ``map_user``, ``explain`` and ``plan_offline``.
+    ``validate_config``, ``load_config``, ``config_schema``, ``map_user``, ``explain``, ``plan_offline`` and ``plan_offline_json``.
 
 A target written in Python
     Pass ``target=obj`` to ``SyncEngine``; ``obj`` needs ``capabilities()``,
@@ -44,6 +44,7 @@ from okta_sync._native import (
     load_config,
     map_user,
     plan_offline,
+    plan_offline_json,
     validate_config,
 )
 from okta_sync.exceptions import (
@@ -92,5 +93,6 @@ __all__ = [
     "load_config",
     "map_user",
     "plan_offline",
+    "plan_offline_json",
     "validate_config",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "load_config",
     "map_user",
     "plan_offline",
+    "plan_offline_json",
     "validate_config",
 ]
 
@@ -126,6 +127,7 @@ def plan_offline(
     deleted: Optional[Mapping[str, str]] = None,
     now: Optional[str] = None,
 ) -> Plan: ...
+def plan_offline_json(input: Union[str, bytes]) -> Plan: ...
 
 @final
 class Action:
