@@ -21,7 +21,7 @@ use url::{Host, Url};
 
 use super::error::{api_error, classify};
 use super::pagination::{Links, parse_links};
-use super::ratelimit::{Bucket, RateHeaders, RateLimiter};
+use super::ratelimit::{Bucket, RateHeaders, RateLimiter, Reservation};
 use super::retry::{Failure, RetryPolicy, retryable_status, with_retries};
 use crate::directory::{ReadObserver, ReadStats};
 use crate::{Error, Result};
@@ -287,6 +287,38 @@ impl OktaClient {
 
     /// GETs `url`, staying within the rate-limit share, waiting out 429s and retrying
     /// transient failures. Any non-success answer becomes an error.
+    /// Waits until one request in `bucket` may go out within our share. The guard, when
+    /// there is one, makes this request the bucket's probe: hold it until its answer has
+    /// been observed.
+    async fn admit(
+        &self,
+        bucket: Bucket,
+        endpoint: &str,
+        ctx: &ReadContext<'_>,
+    ) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        loop {
+            let probe = self.limiter.probe(bucket).await;
+            match self
+                .limiter
+                .reserve(bucket, Instant::now(), probe.is_some())
+            {
+                Reservation::Granted => return probe,
+                // The window expired after `probe` looked: learn the new one first.
+                Reservation::Unknown => {}
+                Reservation::Wait(wait) => {
+                    drop(probe);
+                    tracing::debug!(
+                        endpoint,
+                        wait_ms = wait.as_millis() as u64,
+                        "waiting to stay within the rate-limit share"
+                    );
+                    ctx.throttled(wait);
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
     pub(crate) async fn get(&self, url: &Url, ctx: &ReadContext<'_>) -> Result<OktaResponse> {
         let endpoint = format!("GET {}", url.path());
         if !self.same_origin(url) {
@@ -301,16 +333,7 @@ impl OktaClient {
         let mut throttled = 0u32;
         let mut retry_for: Option<String> = None;
         loop {
-            let probe = self.limiter.probe(bucket).await;
-            while let Some(wait) = self.limiter.reserve(bucket, Instant::now()) {
-                tracing::debug!(
-                    endpoint,
-                    wait_ms = wait.as_millis() as u64,
-                    "waiting to stay within the rate-limit share"
-                );
-                ctx.throttled(wait);
-                tokio::time::sleep(wait).await;
-            }
+            let probe = self.admit(bucket, &endpoint, ctx).await;
             let attempts = AtomicU32::new(0);
             let result = {
                 let _slot = self.limiter.slot().await;

@@ -112,6 +112,17 @@ struct Window {
     resets_at: Instant,
 }
 
+/// What [`RateLimiter::reserve`] allows a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// Go: one request of the window is counted (or there is no window to count against).
+    Granted,
+    /// Wait this long, then ask again.
+    Wait(Duration),
+    /// The bucket's window is not known: go through [`RateLimiter::probe`] first.
+    Unknown,
+}
+
 /// The limiter shared by every request of one source.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
@@ -191,21 +202,41 @@ impl RateLimiter {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Before a request in `bucket`: how long to wait to stay within our share, or `None`
-    /// after reserving one request of the window.
-    pub(crate) fn reserve(&self, bucket: Bucket, now: Instant) -> Option<Duration> {
+    /// Before a request in `bucket`: reserves one request of the known window, or says
+    /// how long to wait to stay within our share.
+    ///
+    /// `probing` is true for the request holding the bucket's probe guard. Any other
+    /// request that finds no current window (it expired while that request slept, or
+    /// just after [`RateLimiter::probe`] looked) is told to probe again rather than go
+    /// out uncounted: requests that all wake at a reset would otherwise go out together
+    /// against a window nobody has counted.
+    pub(crate) fn reserve(&self, bucket: Bucket, now: Instant, probing: bool) -> Reservation {
         let mut windows = self.windows();
-        let window = windows.get_mut(&bucket)?;
-        if now >= window.resets_at {
-            windows.remove(&bucket);
-            return None;
+        match windows.get_mut(&bucket) {
+            Some(window) if now < window.resets_at => {
+                if over_share(window.limit, window.remaining, self.share) {
+                    let wait = (window.resets_at - now).min(self.max_wait);
+                    return Reservation::Wait(wait + self.margin);
+                }
+                window.remaining = window.remaining.saturating_sub(1);
+                return Reservation::Granted;
+            }
+            Some(_) => {
+                windows.remove(&bucket);
+            }
+            None => {}
         }
-        if over_share(window.limit, window.remaining, self.share) {
-            let wait = (window.resets_at - now).min(self.max_wait);
-            return Some(wait + self.margin);
+        drop(windows);
+        let silent = self
+            .silent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&bucket);
+        if probing || silent {
+            Reservation::Granted
+        } else {
+            Reservation::Unknown
         }
-        window.remaining = window.remaining.saturating_sub(1);
-        None
     }
 
     /// Records what a response said about its bucket.
@@ -277,6 +308,7 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
+    use super::Reservation::{Granted, Unknown, Wait};
     use super::*;
     use reqwest::header::HeaderValue;
 
@@ -334,18 +366,27 @@ mod tests {
         };
         let server_now = DateTime::from_timestamp(1_000_000, 0);
         l.observe(Bucket::Users, &headers, server_now, t0);
-        assert_eq!(l.reserve(Bucket::Users, t0), None); // 7 -> 6
-        assert_eq!(l.reserve(Bucket::Users, t0), None); // 6 -> 5
-        assert_eq!(l.reserve(Bucket::Users, t0), Some(Duration::from_secs(31)));
+        assert_eq!(l.reserve(Bucket::Users, t0, false), Granted); // 7 -> 6
+        assert_eq!(l.reserve(Bucket::Users, t0, false), Granted); // 6 -> 5
         assert_eq!(
-            l.reserve(Bucket::Logs, t0),
-            None,
-            "other buckets are unaffected"
+            l.reserve(Bucket::Users, t0, false),
+            Wait(Duration::from_secs(31))
         );
         assert_eq!(
-            l.reserve(Bucket::Users, t0 + Duration::from_secs(30)),
-            None,
-            "window reset"
+            l.reserve(Bucket::Logs, t0, false),
+            Unknown,
+            "other buckets are unaffected: theirs is still to be learned"
+        );
+        let after_reset = t0 + Duration::from_secs(30);
+        assert_eq!(
+            l.reserve(Bucket::Users, after_reset, false),
+            Unknown,
+            "after the reset the new window is unknown: probe before going out"
+        );
+        assert_eq!(
+            l.reserve(Bucket::Users, after_reset, true),
+            Granted,
+            "the probing request goes"
         );
     }
 
@@ -375,8 +416,8 @@ mod tests {
         );
         // Two requests reserved after that (8 -> 6), then a late answer that left the
         // server before them says 7: the local count stays at 6.
-        assert_eq!(l.reserve(Bucket::Users, t1), None);
-        assert_eq!(l.reserve(Bucket::Users, t1), None);
+        assert_eq!(l.reserve(Bucket::Users, t1, false), Granted);
+        assert_eq!(l.reserve(Bucket::Users, t1, false), Granted);
         let t2 = t0 + Duration::from_millis(300);
         l.observe(
             Bucket::Users,
@@ -469,7 +510,12 @@ mod tests {
             DateTime::from_timestamp(1_000_000, 0),
             t0,
         );
-        assert_eq!(l.reserve(Bucket::Users, t0), None);
+        assert_eq!(
+            l.reserve(Bucket::Users, t0, false),
+            Unknown,
+            "still unknown"
+        );
+        assert_eq!(l.reserve(Bucket::Users, t0, true), Granted);
     }
 
     #[test]
