@@ -259,6 +259,8 @@ export interface Plan {
   brake: BrakeAssessment
   /** What the sync state becomes once applied (opaque to callers). */
   state_changes: Record<string, unknown>
+  /** The org and state commit an engine built this plan on; it applies only to those. Absent offline. */
+  basis?: { org: string; state_commits: number | null }
 }
 
 export interface ReadStats {

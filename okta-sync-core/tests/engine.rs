@@ -30,13 +30,33 @@ struct Setup {
 }
 
 async fn setup(users: usize) -> Setup {
+    let okta = fake_org(11, users).await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(MemoryStateStore::new());
+    let engine = engine_for(&okta, &dir, state.clone()).await;
+    Setup {
+        okta,
+        engine,
+        state,
+        _dir: dir,
+    }
+}
+
+async fn fake_org(seed: u64, users: usize) -> FakeOktaHandle {
     let org = FakeOrg::generate(&OrgSpec {
-        seed: 11,
+        seed,
         users,
         ..OrgSpec::default()
     });
-    let okta = FakeOkta::start(org, FakeOptions::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    FakeOkta::start(org, FakeOptions::default()).await.unwrap()
+}
+
+/// An engine reading `okta`, writing a local target in `dir`, keeping its state in `state`.
+async fn engine_for(
+    okta: &FakeOktaHandle,
+    dir: &tempfile::TempDir,
+    state: Arc<MemoryStateStore>,
+) -> SyncEngine {
     let yaml = format!(
         r#"
 okta: {{ org_url: "{url}", token: {{ provider: okta }} }}
@@ -60,23 +80,16 @@ mappings:
         target = dir.path().join("target.sqlite").display(),
     );
     let config = SyncConfig::from_str(&yaml, okta_sync_core::config::ConfigFormat::Yaml).unwrap();
-    let state = Arc::new(MemoryStateStore::new());
-    let engine = SyncEngine::from_config(
+    SyncEngine::from_config(
         config,
         EngineOptions {
             secrets: Some(Arc::new(Token(okta.token()))),
-            state: Some(state.clone()),
+            state: Some(state),
             ..EngineOptions::default()
         },
     )
     .await
-    .unwrap();
-    Setup {
-        okta,
-        engine,
-        state,
-        _dir: dir,
-    }
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,4 +212,71 @@ async fn a_mass_deactivation_trips_the_brake_until_approved() {
         .unwrap();
     assert!(report.approved);
     assert!(report.failures.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_recorded_for_another_org_is_refused() {
+    let s = setup(120).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    let recorded = s.state.load().unwrap();
+    // The fake's URL is an origin already (http://127.0.0.1:PORT, no path).
+    let first_org = s.okta.url().trim_end_matches('/').to_string();
+    assert_eq!(recorded.org.as_deref(), Some(first_org.as_str()));
+
+    // The same state store, pointed at another org: every remembered user would be
+    // missing there. The engine refuses before reading or writing anything.
+    let other = fake_org(12, 120).await;
+    let dir = tempfile::tempdir().unwrap();
+    let moved = engine_for(&other, &dir, s.state.clone()).await;
+    let commits = s.state.commits();
+    let refused = moved.plan(SyncMode::Auto).await.unwrap_err();
+    assert_eq!(refused.code(), "CONFIG_INVALID", "{refused}");
+    let text = refused.to_string();
+    assert!(text.contains(&first_org), "{text}");
+    assert!(text.contains(other.url().trim_end_matches('/')), "{text}");
+    assert!(moved.run(RunOptions::default()).await.is_err());
+    assert_eq!(s.state.commits(), commits, "a refused run committed");
+    assert_eq!(s.state.load().unwrap(), recorded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_applies_once_and_only_to_the_state_it_was_built_on() {
+    let s = setup(300).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let admins = s.okta.group_id("Okta Administrators").unwrap();
+    let admin = s.okta.with_org(|org| {
+        org.member_ids(&admins)
+            .into_iter()
+            .find(|id| org.user(id).is_some_and(|u| u.status == UserStatus::Active))
+            .unwrap()
+    });
+    s.okta.deactivate(&admin).unwrap();
+    s.okta.advance(std::time::Duration::from_secs(60));
+
+    // Two plans on the same state, e.g. one saved for approval and a later one.
+    let first = s.engine.plan(SyncMode::Auto).await.unwrap();
+    let second = s.engine.plan(SyncMode::Auto).await.unwrap();
+    assert!(
+        first.counts.get("deactivate_login") == Some(&1),
+        "{}",
+        first.summary()
+    );
+    s.engine.apply(&first, None).await.unwrap();
+
+    // Applied again, or the other plan applied after it: both were built before that
+    // commit, so they are refused and nothing moves.
+    let commits = s.state.commits();
+    for stale in [&first, &second] {
+        let refused = s.engine.apply(stale, None).await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::Decode { path, .. } if path == "basis.state_commits"),
+            "{refused}"
+        );
+    }
+    assert_eq!(s.state.commits(), commits, "a refused plan committed");
+
+    // A plan built now applies.
+    let fresh = s.engine.plan(SyncMode::Auto).await.unwrap();
+    s.engine.apply(&fresh, None).await.unwrap();
 }

@@ -6,6 +6,7 @@
 //! safety brake trips without a matching approval), and commit the new state only after the
 //! apply finished. Dry run is the same path with writes switched off and no commit.
 
+mod basis;
 mod build;
 mod mode;
 mod offline;
@@ -146,7 +147,18 @@ impl SyncEngine {
         let (loaded, reused) = self.state_cache.check_out(self.state.as_ref())?;
         tracing::debug!(reused, "sync state ready");
         self.phase_end(Phase::LoadState, started);
-        let planned = self.plan_from(mode, &loaded.state, &loaded.index).await;
+        let org = basis::org_of(&self.config.okta.org_url);
+        if let Err(e) = basis::check_state_org(&loaded.state, &org) {
+            self.state_cache.check_in(loaded);
+            return Err(e);
+        }
+        let plan_basis = plan::PlanBasis {
+            org,
+            state_commits: loaded.commits(),
+        };
+        let planned = self
+            .plan_from(mode, &loaded.state, &loaded.index, &plan_basis)
+            .await;
         self.state_cache.check_in(loaded);
         planned
     }
@@ -156,6 +168,7 @@ impl SyncEngine {
         mode: SyncMode,
         state: &SyncState,
         index: &plan::StateIndex,
+        plan_basis: &plan::PlanBasis,
     ) -> Result<Plan> {
         let mut decision = mode::before_read(mode, state);
         let mut snapshot = self.read(state, decision.full).await?;
@@ -208,6 +221,7 @@ impl SyncEngine {
         );
         input.not_found = &not_found;
         input.index = Some(index);
+        input.basis = Some(plan_basis);
         let plan = plan::build_plan(&input)?;
         self.phase_end(Phase::Plan, started);
         *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -275,6 +289,8 @@ impl SyncEngine {
         approval: Option<Approval>,
         dry_run: bool,
     ) -> Result<Report> {
+        let commits_now = self.state.revision()?.map(|r| r.commits);
+        basis::check_plan(plan, &basis::org_of(&self.config.okta.org_url), commits_now)?;
         let started = self.phase_start(Phase::Apply);
         let read_stats = match self
             .last_read

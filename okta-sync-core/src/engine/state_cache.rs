@@ -23,6 +23,13 @@ pub(super) struct LoadedState {
     pub(super) index: StateIndex,
 }
 
+impl LoadedState {
+    /// The store's commit count for exactly this state; `None` when the store cannot tell.
+    pub(super) fn commits(&self) -> Option<u64> {
+        self.revision.map(|r| r.commits)
+    }
+}
+
 /// The one copy an engine keeps. A run checks it out for the duration of planning and
 /// checks it back in; a concurrent run finds the slot empty and loads its own.
 #[derive(Debug, Default)]

@@ -317,6 +317,12 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
         }
     }
 
+    if let Some(basis) = input.basis {
+        if state.org.is_none() {
+            outcome.state_changes.org = Some(basis.org.clone());
+        }
+    }
+
     let brake_input = brake_figures(config, state, &outcome, first_import, guard.is_empty());
     let brake = brake::assess(&config.safety, brake_input);
 
@@ -339,6 +345,7 @@ pub(crate) fn build(input: &PlanInput<'_>) -> Result<Plan> {
         held_back: outcome.held_back,
         brake,
         state_changes: outcome.state_changes,
+        basis: input.basis.cloned(),
     };
     plan.hash = plan_hash(&plan)?;
     tracing::debug!(

@@ -40,6 +40,8 @@ fn write_canonical(plan: &Plan, out: &mut impl Write) -> Result<()> {
         held_back: &'a [super::types::HeldBack],
         brake: &'a super::types::BrakeAssessment,
         state_changes: &'a crate::state::StateChanges,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        basis: &'a Option<super::types::PlanBasis>,
     }
     let view = Unhashed {
         format: &plan.format,
@@ -54,6 +56,7 @@ fn write_canonical(plan: &Plan, out: &mut impl Write) -> Result<()> {
         held_back: &plan.held_back,
         brake: &plan.brake,
         state_changes: &plan.state_changes,
+        basis: &plan.basis,
     };
     serde_json::to_writer(out, &view).map_err(|e| Error::Decode {
         what: "plan".into(),

@@ -52,7 +52,7 @@ pub use index::StateIndex;
 pub use report::{Failure, KindCounts, Report, WriteStats};
 pub use types::{
     Action, ActionKind, BrakeAssessment, BrakeLimits, Cause, Conflict, FieldChange, HeldBack,
-    PLAN_FORMAT, Plan, PlanMode, Warning, WarningCode,
+    PLAN_FORMAT, Plan, PlanBasis, PlanMode, Warning, WarningCode,
 };
 
 use crate::Result;
@@ -88,10 +88,13 @@ pub struct PlanInput<'a> {
     pub index: Option<&'a StateIndex>,
     /// Okta's clock (the read's `Date`), used only to timestamp evidence and the cursor.
     pub now: DateTime<Utc>,
+    /// The org and state revision the engine plans on, recorded in the plan (and the org
+    /// in the state, while it has none). `None` offline.
+    pub basis: Option<&'a PlanBasis>,
 }
 
 impl<'a> PlanInput<'a> {
-    /// The required inputs; `not_found`, `users_filtered` and `index` start empty.
+    /// The required inputs; `not_found`, `users_filtered`, `index` and `basis` start empty.
     pub fn new(
         config: &'a SyncConfig,
         directory: &'a DirectorySnapshot,
@@ -110,6 +113,7 @@ impl<'a> PlanInput<'a> {
             state,
             index: None,
             now,
+            basis: None,
         }
     }
 }

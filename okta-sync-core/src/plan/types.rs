@@ -57,6 +57,23 @@ pub struct Plan {
     /// What the sync state becomes once this plan is applied (apply fills in the ids of
     /// created entries and drops the changes of writes that failed).
     pub state_changes: StateChanges,
+    /// What an engine built this plan on; absent in plans built offline. Hashed, so a
+    /// saved plan cannot be pointed at another org or state by editing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<PlanBasis>,
+}
+
+/// The org and sync-state revision a plan was built on. The engine applies a plan only
+/// to the same org and the same revision: a plan saved for approval and applied after
+/// another run (or applied twice) would act on what Okta showed before that run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanBasis {
+    /// The Okta org read (the origin of its URL, as [`crate::state::SyncState::org`]).
+    pub org: String,
+    /// The state store's commit count when the plan was built; `None` when the store
+    /// does not count commits (then only the org is checked).
+    #[serde(default)]
+    pub state_commits: Option<u64>,
 }
 
 impl Plan {

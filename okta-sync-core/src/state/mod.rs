@@ -129,6 +129,11 @@ pub struct SyncState {
     /// delta (which only sees users Okta changed) would forget them once the watermark moved.
     #[serde(default)]
     pub retry: BTreeSet<String>,
+    /// The Okta org this state describes (its URL's origin), recorded by the first commit.
+    /// Everything above is about that org's people: read against another org, every
+    /// remembered user would look deleted. The engine refuses to plan when they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 impl SyncState {
@@ -139,6 +144,9 @@ impl SyncState {
 
     /// Applies committed changes in memory (what a store does durably).
     pub fn apply(&mut self, changes: &StateChanges) {
+        if let Some(org) = &changes.org {
+            self.org = Some(org.clone());
+        }
         if let Some(w) = changes.watermark {
             self.watermark = Some(w);
         }
@@ -226,6 +234,9 @@ pub struct StateChanges {
     /// Users to add to (`true`) or remove from (`false`) [`SyncState::retry`].
     #[serde(default)]
     pub retry: BTreeMap<String, bool>,
+    /// The org to record as [`SyncState::org`]; set only while the state has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 /// Serializes the tuple-keyed link map as a list, since JSON keys must be strings.

@@ -256,6 +256,7 @@ fn load_all(conn: &Connection) -> Result<SyncState, StoreError> {
             "log_cursor" => state.log_cursor = Some(value),
             "log_cursor_at" => state.log_cursor_at = parse_time("meta", &key, Some(value))?,
             "last_full_sync" => state.last_full_sync = parse_time("meta", &key, Some(value))?,
+            "org" => state.org = Some(value),
             _ => {}
         }
     }
@@ -392,6 +393,9 @@ fn write_changes(tx: &Transaction<'_>, changes: &StateChanges) -> rusqlite::Resu
     }
     if let Some(t) = &changes.last_full_sync {
         set_meta(tx, "last_full_sync", &stored_time(t))?;
+    }
+    if let Some(org) = &changes.org {
+        set_meta(tx, "org", org)?;
     }
 
     {

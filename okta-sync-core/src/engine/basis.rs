@@ -1,0 +1,126 @@
+//! Which org and which state a run belongs to: the engine plans only against the org its
+//! state describes, and applies a plan only to the state revision it was built on.
+
+use crate::error::ConfigProblem;
+use crate::plan::{Plan, PlanBasis};
+use crate::state::SyncState;
+use crate::{Error, Result};
+
+/// The identity of an org as the state records it: the origin of its URL (scheme, host
+/// and port, lower case), so that a trailing slash or a path does not make a new org.
+pub(super) fn org_of(org_url: &str) -> String {
+    match url::Url::parse(org_url.trim()) {
+        Ok(url) => url.origin().ascii_serialization(),
+        // Validation rejects such URLs before an engine exists; compare them as written.
+        Err(_) => org_url.trim().trim_end_matches('/').to_ascii_lowercase(),
+    }
+}
+
+/// Refuses a state recorded for another org. Its links, watermark and deletion evidence
+/// describe that org's people: read against this one, every remembered user would be
+/// missing or answer 404, which is evidence of deletion.
+pub(super) fn check_state_org(state: &SyncState, org: &str) -> Result<()> {
+    match &state.org {
+        Some(recorded) if recorded != org => Err(Error::Config {
+            problems: vec![ConfigProblem {
+                path: "okta.org_url".into(),
+                message: format!(
+                    "the sync state belongs to the Okta org {recorded}, not {org}; planning \
+                     against it would treat everyone it remembers as deleted. Give this org \
+                     its own state store (state.path), or point okta.org_url back at {recorded}"
+                ),
+            }],
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a plan built on another org or on an older (or newer) state than the store
+/// holds now. `commits_now` is the store's commit count, `None` when it does not count.
+pub(super) fn check_plan(plan: &Plan, org: &str, commits_now: Option<u64>) -> Result<()> {
+    check_basis(plan.basis.as_ref(), org, commits_now)
+}
+
+fn check_basis(basis: Option<&PlanBasis>, org: &str, commits_now: Option<u64>) -> Result<()> {
+    let Some(PlanBasis {
+        org: planned,
+        state_commits,
+    }) = basis
+    else {
+        return Ok(());
+    };
+    if planned != org {
+        return Err(Error::Config {
+            problems: vec![ConfigProblem {
+                path: "okta.org_url".into(),
+                message: format!(
+                    "this plan was built from the Okta org {planned}, and this configuration \
+                     reads {org}; build a new plan"
+                ),
+            }],
+        });
+    }
+    match (state_commits, commits_now) {
+        (Some(then), Some(now)) if *then != now => Err(Error::Decode {
+            what: "plan".into(),
+            path: "basis.state_commits".into(),
+            message: format!(
+                "this plan was built on sync state commit {then}, and the state is at commit \
+                 {now}: another run was applied since (or this plan already was), so it would \
+                 act on what Okta showed before. Build a new plan"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_org_is_its_urls_origin() {
+        assert_eq!(org_of("https://Acme.okta.com/"), "https://acme.okta.com");
+        assert_eq!(org_of("https://acme.okta.com"), "https://acme.okta.com");
+        assert_eq!(org_of("http://127.0.0.1:8080/x"), "http://127.0.0.1:8080");
+        assert_ne!(
+            org_of("https://acme.okta.com"),
+            org_of("https://other.okta.com")
+        );
+    }
+
+    #[test]
+    fn a_state_of_another_org_is_refused_and_an_unrecorded_one_is_not() {
+        let mut state = SyncState::default();
+        assert!(check_state_org(&state, "https://a.okta.com").is_ok());
+        state.org = Some("https://a.okta.com".into());
+        assert!(check_state_org(&state, "https://a.okta.com").is_ok());
+        let err = check_state_org(&state, "https://b.okta.com").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("https://a.okta.com") && text.contains("https://b.okta.com"));
+        assert_eq!(err.code(), "CONFIG_INVALID");
+    }
+
+    fn on(org: &str, commits: Option<u64>) -> PlanBasis {
+        PlanBasis {
+            org: org.into(),
+            state_commits: commits,
+        }
+    }
+
+    #[test]
+    fn a_plan_applies_only_to_its_org_and_state_commit() {
+        let org = "https://a.okta.com";
+        assert!(check_basis(Some(&on(org, Some(3))), org, Some(3)).is_ok());
+        // Plans built offline carry no basis; stores that do not count check the org only.
+        assert!(check_basis(None, org, Some(3)).is_ok());
+        assert!(check_basis(Some(&on(org, None)), org, Some(3)).is_ok());
+        assert!(check_basis(Some(&on(org, Some(3))), org, None).is_ok());
+
+        let stale = check_basis(Some(&on(org, Some(3))), org, Some(4)).unwrap_err();
+        assert!(stale.to_string().contains("commit 3"), "{stale}");
+        assert!(stale.to_string().contains("commit 4"), "{stale}");
+        let other = check_basis(Some(&on(org, Some(3))), "https://b.okta.com", Some(3));
+        assert_eq!(other.unwrap_err().code(), "CONFIG_INVALID");
+    }
+}
