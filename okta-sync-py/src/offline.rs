@@ -2,16 +2,18 @@
 
 use std::sync::Arc;
 
-use okta_sync_core::directory::DirectorySnapshot;
 use okta_sync_core::engine::{OfflineInput, plan_offline as core_plan_offline};
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::convert::{config_from_py, from_json, from_py_direct, to_json};
+use crate::convert::{config_from_py, from_json, to_json_at};
 use crate::errors::guard;
 use crate::plan::PyPlan;
 
 /// Builds a plan from directory data, target holdings and sync state given as dicts.
+///
+/// The arguments are the fields of the core's offline planning input (`OfflineInput`),
+/// the same object `plan_offline_json` and Node's `planOffline` take:
 ///
 /// Args:
 ///     config: the configuration (dict or path).
@@ -20,12 +22,19 @@ use crate::plan::PyPlan;
 ///     holdings: per mapping name, what the target holds (`records`, `logins`, `listed`).
 ///     state: the saved sync state; empty or None before the first run.
 ///     capabilities: what the target can do (default: everything, batches of 100).
-///     deleted: Okta ids known to be deleted, with the evidence.
+///     not_found: Okta ids that Okta answered 404 for when fetched by id (evidence that
+///         they were deleted).
 ///     now: Okta's time for the plan, RFC 3339 (default: `directory["server_time"]`).
+///
+/// Each value is converted to JSON strictly (one Python type for one JSON type: only
+/// `True`/`False` are booleans, only `int`/`float` numbers, only `str` strings) and
+/// decoded exactly as the JSON text would be, so what `plan_offline_json` refuses is
+/// refused here too, with the same `DecodeError` (`what` "offline planning input", `path`
+/// such as `directory.users_complete`).
 ///
 /// The cross-language cases in `tests/cases/` use exactly these argument names.
 #[pyfunction]
-#[pyo3(signature = (config, directory, holdings = None, state = None, *, capabilities = None, deleted = None, now = None))]
+#[pyo3(signature = (config, directory, holdings = None, state = None, *, capabilities = None, not_found = None, now = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn plan_offline(
     py: Python<'_>,
@@ -34,9 +43,10 @@ pub fn plan_offline(
     holdings: Option<&Bound<'_, PyAny>>,
     state: Option<&Bound<'_, PyAny>>,
     capabilities: Option<&Bound<'_, PyAny>>,
-    deleted: Option<&Bound<'_, PyAny>>,
-    now: Option<String>,
+    not_found: Option<&Bound<'_, PyAny>>,
+    now: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyPlan> {
+    const WHAT: &str = "offline planning input";
     let input = guard(|| {
         let config = serde_json::to_value(config_from_py(config)?).map_err(|e| {
             okta_sync_core::Error::Decode {
@@ -45,41 +55,32 @@ pub fn plan_offline(
                 message: e.to_string(),
             }
         })?;
-        // The small arguments go through JSON as before (so unknown keys are refused the
-        // same way); the large ones are decoded straight into their types.
         let mut input = Map::new();
         input.insert("config".into(), config);
         input.insert(
             "directory".into(),
-            serde_json::to_value(DirectorySnapshot::default()).unwrap_or(Value::Null),
+            to_json_at(directory, WHAT, "directory")?,
         );
-        for (key, value) in [("capabilities", capabilities), ("deleted", deleted)] {
-            if let Some(value) = given(value) {
-                input.insert(key.into(), to_json(value, key)?);
+        let optional = [
+            ("holdings", holdings),
+            ("state", state),
+            ("capabilities", capabilities),
+            ("not_found", not_found),
+            ("now", now),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value.filter(|v| !v.is_none()) {
+                input.insert(key.into(), to_json_at(value, WHAT, key)?);
             }
         }
-        if let Some(now) = now {
-            input.insert("now".into(), Value::String(now));
-        }
-        let mut input: OfflineInput = from_json(Value::Object(input), "offline planning input")?;
-        input.directory = from_py_direct(directory, "directory")?;
-        if let Some(holdings) = given(holdings) {
-            input.holdings = from_py_direct(holdings, "holdings")?;
-        }
-        if let Some(state) = given(state) {
-            input.state = from_py_direct(state, "state")?;
-        }
-        Ok(input)
+        Ok(Value::Object(input))
     })?;
-    let plan = py.detach(|| guard(|| core_plan_offline(input)))?;
+    // Decoding the JSON tree and planning need no Python objects: the GIL is released.
+    let plan =
+        py.detach(|| guard(|| core_plan_offline(from_json::<OfflineInput>(input, WHAT)?)))?;
     Ok(PyPlan {
         inner: Arc::new(plan),
     })
-}
-
-/// `value` unless it is absent or `None`.
-fn given<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
-    value.filter(|v| !v.is_none())
 }
 
 /// Builds a plan from the JSON text of a whole offline input: an object with `config`,

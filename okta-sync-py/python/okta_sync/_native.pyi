@@ -124,7 +124,7 @@ def plan_offline(
     state: Optional[Mapping[str, Any]] = None,
     *,
     capabilities: Optional[Mapping[str, Any]] = None,
-    deleted: Optional[Mapping[str, str]] = None,
+    not_found: Optional[Sequence[str]] = None,
     now: Optional[str] = None,
 ) -> Plan: ...
 def plan_offline_json(input: Union[str, bytes]) -> Plan: ...
