@@ -655,6 +655,11 @@ async fn the_token_never_shows_in_debug_errors_or_connection_reports() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "TRANSPORT");
+    // It names the host it could not reach, so a wrong org URL shows.
+    assert!(
+        err.to_string().contains("http://127.0.0.1:9/api/v1/"),
+        "{err}"
+    );
     texts.push(format!("{err} {err:?}"));
     for text in texts {
         assert!(

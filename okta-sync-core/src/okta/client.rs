@@ -353,8 +353,14 @@ impl OktaClient {
                     )));
                 }
                 Err(Failure::Network(message) | Failure::Fatal(message)) => {
+                    // Name the host: a DNS or connection failure is usually a wrong org URL
+                    // (the path and query say nothing about that, and the query is left out).
                     return Err(Error::Transport {
-                        endpoint,
+                        endpoint: format!(
+                            "GET {}{}",
+                            url.origin().ascii_serialization(),
+                            url.path()
+                        ),
                         attempts: attempts.load(Ordering::Relaxed),
                         message,
                     });

@@ -68,7 +68,15 @@ impl SqliteStateStore {
         }
         let conn = Connection::open(path)
             .map_err(|e| Error::state(format!("open {}", path.display()), e))?;
-        Self::init(conn)
+        // Name the file in every setup failure ("file is not a database" says nothing of
+        // which file).
+        Self::init(conn).map_err(|e| match e {
+            Error::State { operation, message } => Error::State {
+                operation: format!("{operation} of {}", path.display()),
+                message,
+            },
+            other => other,
+        })
     }
 
     /// A private in-memory database, for tests of code that wants a SQLite store.
@@ -507,6 +515,25 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn a_file_that_is_not_a_state_store_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        std::fs::write(
+            &path,
+            b"this is not a SQLite database, just some text long enough",
+        )
+        .unwrap();
+        let err = SqliteStateStore::open(&path)
+            .err()
+            .expect("a text file is refused");
+        assert_eq!(err.code(), "STATE");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
 
     fn changes_with_watermark(nanos: u32) -> StateChanges {
         StateChanges {
