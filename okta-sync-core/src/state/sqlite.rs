@@ -525,9 +525,9 @@ mod tests {
             b"this is not a SQLite database, just some text long enough",
         )
         .unwrap();
-        let err = SqliteStateStore::open(&path)
-            .err()
-            .expect("a text file is refused");
+        let Err(err) = SqliteStateStore::open(&path) else {
+            panic!("a text file was accepted as a state store");
+        };
         assert_eq!(err.code(), "STATE");
         assert!(
             err.to_string().contains(&path.display().to_string()),
