@@ -180,6 +180,84 @@ fn yaml_syntax_errors_give_a_line() {
     assert!(message.contains("line"), "{message}");
 }
 
+/// A base configuration in YAML, with `extra` appended to the `safety` section.
+fn yaml_with_safety(extra: &str) -> String {
+    format!(
+        "okta:\n  org_url: https://acme.okta.com\n  token: {{env: OKTA_API_TOKEN}}\n\
+         target: {{kind: local, path: staging.sqlite}}\n\
+         unique_identifier: email\n\
+         mappings:\n  - kind: record\n    name: employees\n    collection: Employees\n    \
+         fields: [{{target: Email, source: profile.email}}]\n\
+         safety:\n{extra}"
+    )
+}
+
+fn syntax_message(err: Error) -> String {
+    match err {
+        Error::ConfigSyntax { message, .. } => message,
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_repeated_key_is_refused_in_every_format() {
+    // The second value would loosen the brake; the last one must not silently win.
+    let yaml = yaml_with_safety("  max_deactivate_share: 0.10\n  max_deactivate_share: 0.9\n");
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with(
+            "safety.max_deactivate_share: duplicate key; each key may appear only once"
+        ),
+        "{message}"
+    );
+    // serde_yaml_ng places the error at the start of the enclosing map.
+    assert!(
+        message.ends_with("(in the map at line 12 column 3)"),
+        "{message}"
+    );
+    // Without the repeat the same text loads.
+    let yaml = yaml_with_safety("  max_deactivate_share: 0.10\n");
+    let config = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap();
+    assert_eq!(config.safety.max_deactivate_share, 0.10);
+
+    // Deeper: inside a list element, and at the top level.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "    collection: Employees\n",
+        "    collection: Employees\n    collection: Staff\n",
+    );
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with("mappings[0].collection: duplicate key"),
+        "{message}"
+    );
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\nunique_identifier: okta_id\n");
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with("unique_identifier: duplicate key"),
+        "{message}"
+    );
+
+    let json = r#"{"okta": {"org_url": "https://acme.okta.com", "token": {"env": "T"}},
+        "target": {"kind": "local", "path": "s.sqlite"}, "unique_identifier": "email",
+        "mappings": [{"kind": "record", "name": "e", "collection": "Employees",
+                      "fields": [{"target": "Email", "source": "profile.email"}],
+                      "filters": {"status": ["ACTIVE"], "status": ["SUSPENDED"]}}]}"#;
+    let message = syntax_message(SyncConfig::from_str(json, ConfigFormat::Json).unwrap_err());
+    assert!(
+        message.starts_with(
+            "mappings[0].filters.status: duplicate key; each key may appear only once"
+        ),
+        "{message}"
+    );
+    // serde_json stands just after the second `"status"`.
+    assert!(message.ends_with("(line 5 column 64)"), "{message}");
+
+    // TOML's own parser already refuses it.
+    let toml = "unique_identifier = \"email\"\nunique_identifier = \"okta_id\"\n";
+    let message = syntax_message(SyncConfig::from_str(toml, ConfigFormat::Toml).unwrap_err());
+    assert!(message.contains("duplicate key"), "{message}");
+}
+
 // ---------------------------------------------------------------- decode paths
 
 #[test]
