@@ -358,6 +358,69 @@ fn login_mappings_accept_group_filters_only() {
 }
 
 #[test]
+fn an_empty_filter_list_is_refused() {
+    let message = |kind: &str| {
+        format!(
+            "an empty list is not allowed, since it could mean no one as well as everyone; \
+             remove the key to not filter on {kind}, or list at least one value"
+        )
+    };
+    // Record mappings: each kind of list.
+    for kind in ["department", "groups", "status"] {
+        let mut v = base();
+        v["mappings"][0]["filters"] = json!({ kind: [] });
+        assert_eq!(
+            only_problem(v),
+            format!("mappings[0].filters.{kind}: {}", message(kind))
+        );
+    }
+    // Alongside a filter that is set, the empty one is still refused.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({"department": ["Sales"], "status": []});
+    assert_eq!(
+        only_problem(v),
+        format!("mappings[0].filters.status: {}", message("status"))
+    );
+    // Login mappings: an empty group filter would give every role-group member a login.
+    let mut v = base();
+    v["mappings"][1]["filters"] = json!({"groups": []});
+    assert_eq!(
+        only_problem(v),
+        format!("mappings[1].filters.groups: {}", message("groups"))
+    );
+    // Leaving the key out, or an empty `filters`, does not filter.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({});
+    v["mappings"][1]["filters"] = json!({});
+    SyncConfig::from_json_value(v).unwrap();
+
+    // The same in the text formats.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "    collection: Employees\n",
+        "    collection: Employees\n    filters: {department: []}\n",
+    );
+    let err = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "invalid configuration (1 problem): mappings[0].filters.department: {}",
+            message("department")
+        )
+    );
+    let toml = "unique_identifier = \"email\"\n\
+                [okta]\norg_url = \"https://acme.okta.com\"\ntoken = { env = \"T\" }\n\
+                [target]\nkind = \"local\"\npath = \"s.sqlite\"\n\
+                [[mappings]]\nkind = \"record\"\nname = \"e\"\ncollection = \"Employees\"\n\
+                fields = [{ target = \"Email\", source = \"profile.email\" }]\n\
+                [mappings.filters]\nstatus = []\n";
+    let err = SyncConfig::from_str(toml, ConfigFormat::Toml).unwrap_err();
+    let Error::Config { problems } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems[0].path, "mappings[0].filters.status");
+}
+
+#[test]
 fn duplicate_mapping_names() {
     let mut v = base();
     v["mappings"][1]["name"] = json!("employees");

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::SecretRef;
 use crate::model::UserStatus;
@@ -257,7 +258,7 @@ pub struct RecordMapping {
     pub collection: String,
     /// Target field for each value; must include the field holding the unique identifier.
     pub fields: Vec<FieldMap>,
-    /// Who is in scope. Empty means everyone.
+    /// Who is in scope. Left out, everyone.
     #[serde(default)]
     pub filters: Filters,
     /// The target field stamped with the Okta user id, which marks a record as managed by
@@ -333,20 +334,40 @@ pub enum Transform {
 }
 
 /// Who is in scope for a mapping: AND across kinds, OR within a kind.
+///
+/// A kind that is left out (an empty `Vec`) does not filter. A configuration that
+/// lists a kind must give at least one value: `department: []` is rejected when decoding,
+/// because it could be read as "no one" as well as "everyone".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
-    /// Departments (`profile.department`). Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Departments (`profile.department`); at least one when given. Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "department_list"
+    )]
+    #[schemars(length(min = 1))]
     pub department: Vec<String>,
     /// Compare departments case-sensitively and untrimmed. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub department_case_sensitive: bool,
-    /// Groups by name or id; a user in any of them is admitted. Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Groups by name or id; a user in any of them is admitted. At least one when given.
+    /// Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "group_list"
+    )]
+    #[schemars(length(min = 1))]
     pub groups: Vec<String>,
-    /// Okta statuses. Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Okta statuses; at least one when given. Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "status_list"
+    )]
+    #[schemars(length(min = 1))]
     pub status: Vec<UserStatus>,
 }
 
@@ -355,6 +376,34 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         self.department.is_empty() && self.groups.is_empty() && self.status.is_empty()
     }
+}
+
+fn department_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    non_empty_list(d, "department")
+}
+
+fn group_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    non_empty_list(d, "groups")
+}
+
+fn status_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UserStatus>, D::Error> {
+    non_empty_list(d, "status")
+}
+
+/// A filter list that names at least one value.
+fn non_empty_list<'de, D, T>(d: D, kind: &str) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Vec::<T>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(D::Error::custom(format!(
+            "an empty list is not allowed, since it could mean no one as well as everyone; \
+             remove the key to not filter on {kind}, or list at least one value"
+        )));
+    }
+    Ok(list)
 }
 
 /// De-provisioning policy shared by all mappings.
