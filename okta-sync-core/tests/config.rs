@@ -475,6 +475,52 @@ fn empty_group_list_on_a_login_mapping() {
 }
 
 #[test]
+fn a_group_listed_twice_is_refused_whatever_its_case() {
+    // In the role list: the second entry could never decide a role.
+    let mut v = base();
+    v["mappings"][1]["groups"] = json!([
+        {"group": "Okta Administrators", "role": "Administrator"},
+        {"group": "IT", "role": "Manager"},
+        {"group": " okta administrators ", "role": "Viewer"},
+        {"group": "IT", "role": "Viewer"}
+    ]);
+    let listing: Vec<String> = problems(v).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        listing,
+        [
+            "mappings[1].groups[2].group: group `okta administrators` is listed twice (also \
+             groups[0], as `Okta Administrators`; Okta compares group names ignoring case); the \
+             first entry decides the role, so this one never applies",
+            "mappings[1].groups[3].group: group `IT` is listed twice (also groups[1]); the first \
+             entry decides the role, so this one never applies",
+        ]
+    );
+
+    // In a group filter, of a login or a record mapping.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({"groups": ["Contractors", "Staff", "STAFF"]});
+    v["mappings"][1]["filters"] = json!({"groups": ["Full-time", "Full-time"]});
+    let listing: Vec<String> = problems(v).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        listing,
+        [
+            "mappings[0].filters.groups[2]: group `STAFF` is listed twice (also groups[1], as \
+             `Staff`; Okta compares group names ignoring case)",
+            "mappings[1].filters.groups[1]: group `Full-time` is listed twice (also groups[0])",
+        ]
+    );
+
+    // A role group may also be a filter group, and different groups are fine.
+    let mut v = base();
+    v["mappings"][1]["groups"] = json!([
+        {"group": "Okta Administrators", "role": "Administrator"},
+        {"group": "Okta Administrator", "role": "Manager"}
+    ]);
+    v["mappings"][1]["filters"] = json!({"groups": ["Okta Administrators"]});
+    SyncConfig::from_json_value(v).unwrap();
+}
+
+#[test]
 fn org_url_must_be_https_unless_loopback() {
     for ok in [
         "https://acme.okta.com",

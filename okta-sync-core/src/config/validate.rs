@@ -209,7 +209,7 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
             "is empty; a login mapping needs at least one Okta group and the role it gives",
         );
     }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (usize, &str)> = BTreeMap::new();
     for (j, g) in m.groups.iter().enumerate() {
         let group = g.group.trim();
         if group.is_empty() {
@@ -217,16 +217,16 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
                 format!("{at}.groups[{j}].group"),
                 "is empty; name an Okta group or id",
             );
-        } else if let Some(first) = seen.get(group) {
+        } else if let Some(&(first, as_first)) = seen.get(&fold(group)) {
             p.push(
                 format!("{at}.groups[{j}].group"),
                 format!(
-                    "group `{group}` is listed twice; the first entry (groups[{first}]) decides \
-                     the role, so this one never applies"
+                    "{}; the first entry decides the role, so this one never applies",
+                    listed_twice(group, &format!("groups[{first}]"), as_first)
                 ),
             );
         } else {
-            seen.insert(group, j);
+            seen.insert(fold(group), (j, group));
         }
         if g.role.trim().is_empty() {
             p.push(
@@ -261,12 +261,7 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
              `status_policy` to decide what each Okta status does to a login",
         );
     }
-    blank_entries(
-        p,
-        &format!("{at}.filters.groups"),
-        groups,
-        "name an Okta group or id",
-    );
+    group_filter(p, &format!("{at}.filters.groups"), groups);
 
     match (m.on_leave_groups, &m.keep_as_record_in) {
         (LeaveGroupsAction::KeepAsRecord, None) => p.push(
@@ -346,12 +341,7 @@ fn validate_record(
         &f.department,
         "name a department",
     );
-    blank_entries(
-        p,
-        &format!("{at}.filters.groups"),
-        &f.groups,
-        "name an Okta group or id",
-    );
+    group_filter(p, &format!("{at}.filters.groups"), &f.groups);
     for (k, status) in f.status.iter().enumerate() {
         if let UserStatus::Other(s) = status {
             p.push(format!("{at}.filters.status[{k}]"), not_a_status(s));
@@ -486,6 +476,41 @@ fn blank_entries(p: &mut Problems, at: &str, values: &[String], hint: &str) {
         if v.trim().is_empty() {
             p.push(format!("{at}[{k}]"), format!("is empty; {hint}"));
         }
+    }
+}
+
+/// Checks a `filters.groups` list: no blank entry, no group twice.
+fn group_filter(p: &mut Problems, at: &str, groups: &[String]) {
+    blank_entries(p, at, groups, "name an Okta group or id");
+    let mut seen: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for (k, group) in groups.iter().enumerate() {
+        let group = group.trim();
+        if group.is_empty() {
+            continue;
+        }
+        if let Some(&(first, as_first)) = seen.get(&fold(group)) {
+            let field = at.rsplit('.').next().unwrap_or(at);
+            p.push(
+                format!("{at}[{k}]"),
+                listed_twice(group, &format!("{field}[{first}]"), as_first),
+            );
+        } else {
+            seen.insert(fold(group), (k, group));
+        }
+    }
+}
+
+/// Says that `group` repeats the entry at `first`, written there as `as_first`. Okta
+/// compares group names ignoring case (`search=profile.name eq`), so entries differing only
+/// in case name the same group.
+fn listed_twice(group: &str, first: &str, as_first: &str) -> String {
+    if group == as_first {
+        format!("group `{group}` is listed twice (also {first})")
+    } else {
+        format!(
+            "group `{group}` is listed twice (also {first}, as `{as_first}`; Okta compares \
+             group names ignoring case)"
+        )
     }
 }
 
