@@ -327,6 +327,36 @@ fn an_inline_token_is_never_echoed() {
     v["okta"]["org_url"] = json!(format!("https://admin:{token}@acme.okta.com"));
     let text = SyncConfig::from_json_value(v).unwrap_err().to_string();
     assert!(!text.contains(token), "{text}");
+
+    // A token in the org URL's query string or fragment, or a URL that does not parse.
+    let mut v = base();
+    v["okta"]["org_url"] = json!(format!("https://acme.okta.com/?token={token}"));
+    assert_eq!(
+        only_problem(v),
+        "okta.org_url: must not have a query string (it is not shown, in case it holds a secret)"
+    );
+    let mut v = base();
+    v["target"] = json!({"kind": "assetpanda", "access_key_id": {"env": "A"},
+                         "access_key_secret": {"env": "B"}, "account": "Acme",
+                         "module": "Assets",
+                         "base_url": format!("https://api.assetpanda.app/#{token}")});
+    assert_eq!(
+        only_problem(v),
+        "target.base_url: must not have a fragment (`#…`; it is not shown, in case it holds a \
+         secret)"
+    );
+    for org_url in [
+        token.to_string(),
+        format!("https://acme.okta.com:99999/?token={token}"),
+        format!("https://acme okta.com/?token={token}"),
+    ] {
+        let mut v = base();
+        v["okta"]["org_url"] = json!(org_url);
+        let err = SyncConfig::from_json_value(v).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains(token), "{text}");
+        assert!(text.contains("okta.org_url: is not a URL"), "{text}");
+    }
 }
 
 // ---------------------------------------------------------------- validation

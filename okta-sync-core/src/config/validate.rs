@@ -398,16 +398,28 @@ fn validate_identifier(config: &SyncConfig, p: &mut Problems) {
     }
 }
 
+/// Said of a URL, or part of one, left out of a message.
+const NOT_SHOWN: &str = "it is not shown, in case it holds a secret";
+
+/// Checks an https URL. Messages never repeat the value: a token pasted into a URL field
+/// (as the whole value, a user name or password, a query string or a fragment) would end up
+/// in errors and logs.
 fn check_url(p: &mut Problems, path: &str, raw: &str) {
     let url = match Url::parse(raw.trim()) {
         Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            p.push(
+                path,
+                format!("is not a URL: it has no scheme; start it with `https://` ({NOT_SHOWN})"),
+            );
+            return;
+        }
         Err(e) => {
-            p.push(path, format!("`{raw}` is not a URL ({e})"));
+            p.push(path, format!("is not a URL ({e}); {NOT_SHOWN}"));
             return;
         }
     };
     if !url.username().is_empty() || url.password().is_some() {
-        // Never echo the URL: it holds a credential.
         p.push(path, "must not contain a user name or password");
         return;
     }
@@ -416,7 +428,7 @@ fn check_url(p: &mut Problems, path: &str, raw: &str) {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         None => {
-            p.push(path, format!("`{raw}` has no host"));
+            p.push(path, format!("has no host; {NOT_SHOWN}"));
             return;
         }
     };
@@ -431,8 +443,14 @@ fn check_url(p: &mut Problems, path: &str, raw: &str) {
             ),
         ),
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        p.push(path, format!("`{raw}` must not have a query or fragment"));
+    if url.query().is_some() {
+        p.push(path, format!("must not have a query string ({NOT_SHOWN})"));
+    }
+    if url.fragment().is_some() {
+        p.push(
+            path,
+            format!("must not have a fragment (`#…`; {NOT_SHOWN})"),
+        );
     }
 }
 
@@ -602,9 +620,40 @@ mod tests {
         assert!(check("http://localhost:3000/").is_empty());
         assert!(check("http://acme.okta.com")[0].starts_with("uses `http`"));
         assert!(check("ftp://localhost")[0].starts_with("uses `ftp`"));
-        assert!(check("acme.okta.com")[0].contains("is not a URL"));
+        assert_eq!(
+            check("acme.okta.com"),
+            [
+                "is not a URL: it has no scheme; start it with `https://` (it is not shown, in \
+                 case it holds a secret)"
+            ]
+        );
         let secret = check("https://admin:hunter2@acme.okta.com");
         assert_eq!(secret, ["must not contain a user name or password"]);
-        assert!(check("https://acme.okta.com/?x=1")[0].contains("query"));
+        assert_eq!(
+            check("https://acme.okta.com/?token=00SECRET"),
+            ["must not have a query string (it is not shown, in case it holds a secret)"]
+        );
+        assert_eq!(
+            check("https://acme.okta.com/#00SECRET"),
+            ["must not have a fragment (`#…`; it is not shown, in case it holds a secret)"]
+        );
+        // Both, in the order they are found (the listing is sorted later).
+        assert_eq!(check("https://acme.okta.com/?a=00SECRET#00SECRET").len(), 2);
+        // A value that does not parse is not repeated either: it may be a pasted token.
+        assert_eq!(
+            check("https://acme.okta.com:99999/?token=00SECRET"),
+            ["is not a URL (invalid port number); it is not shown, in case it holds a secret"]
+        );
+        assert_eq!(
+            check("00SECRET"),
+            [
+                "is not a URL: it has no scheme; start it with `https://` (it is not shown, in \
+                 case it holds a secret)"
+            ]
+        );
+        assert_eq!(
+            check("data:00SECRET"),
+            ["has no host; it is not shown, in case it holds a secret"]
+        );
     }
 }
