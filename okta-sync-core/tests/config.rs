@@ -302,6 +302,100 @@ fn shape_errors_name_their_path() {
 }
 
 #[test]
+fn type_errors_say_what_was_expected_without_internal_names() {
+    let cases = [
+        (
+            "/okta",
+            json!(5),
+            "okta: invalid type: integer `5`, expected a mapping",
+        ),
+        (
+            "/safety",
+            json!("strict"),
+            "safety: invalid type: string \"strict\", expected a mapping",
+        ),
+        (
+            "/state",
+            json!(true),
+            "state: invalid type: boolean `true`, expected a mapping",
+        ),
+        (
+            "/deprovisioning",
+            json!(1),
+            "deprovisioning: invalid type: integer `1`, expected a mapping",
+        ),
+        (
+            "/target",
+            json!(5),
+            "target: invalid type: integer `5`, expected a mapping with a `kind` (`assetpanda` or `local`)",
+        ),
+        (
+            "/mappings/0",
+            json!("employees"),
+            "mappings[0]: invalid type: string \"employees\", expected a mapping with a `kind` (`login` or `record`)",
+        ),
+        (
+            "/mappings/0/fields/0",
+            json!(3),
+            "mappings[0].fields[0]: invalid type: integer `3`, expected a mapping",
+        ),
+        (
+            "/mappings/0/filters",
+            json!("Sales"),
+            "mappings[0].filters: invalid type: string \"Sales\", expected a mapping",
+        ),
+        (
+            "/mappings/1/groups/0",
+            json!("Okta Administrators"),
+            "mappings[1].groups[0]: invalid type: string \"Okta Administrators\", expected a mapping",
+        ),
+        (
+            "/unique_identifier",
+            json!(1),
+            "unique_identifier: invalid type: integer `1`, expected string or map",
+        ),
+        (
+            "/mappings/1/on_leave_groups",
+            json!(true),
+            "mappings[1].on_leave_groups: invalid type: boolean `true`, expected string or map",
+        ),
+    ];
+    for (pointer, value, want) in cases {
+        let mut v = base();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        match v.pointer_mut(parent).unwrap() {
+            Value::Object(map) => {
+                map.insert(key.to_string(), value);
+            }
+            Value::Array(list) => list[key.parse::<usize>().unwrap()] = value,
+            other => panic!("{other}"),
+        }
+        assert_eq!(only_problem(v), want, "{pointer}");
+    }
+    assert_eq!(
+        only_problem(json!(5)),
+        ".: invalid type: integer `5`, expected a mapping"
+    );
+    // The tester's case, as written in YAML.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "okta:\n  org_url: https://acme.okta.com\n  token: {env: OKTA_API_TOKEN}\n",
+        "okta: 5\n",
+    );
+    let err = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration (1 problem): okta: invalid type: integer `5`, expected a mapping"
+    );
+    // Enums of names (and transforms) already said "string or map", from serde_json.
+    let mut v = base();
+    v["mappings"][0]["fields"][0]["transforms"] = json!([7]);
+    assert_eq!(
+        only_problem(v),
+        "mappings[0].fields[0].transforms[0]: invalid type: integer `7`, expected string or map"
+    );
+}
+
+#[test]
 fn an_inline_token_is_never_echoed() {
     let token = "00abcdefSECRETtokenValue";
     let mut v = base();

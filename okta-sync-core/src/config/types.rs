@@ -11,7 +11,7 @@ use crate::model::UserStatus;
 
 /// The whole configuration of one Okta → Asset Panda integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct SyncConfig {
     /// How to reach the Okta org.
     pub okta: OktaConfig,
@@ -41,7 +41,7 @@ fn default_reconcile_days() -> u32 {
 
 /// The Okta connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct OktaConfig {
     /// The org URL, for example `https://acme.okta.com`. Must be https, except loopback
     /// hosts used by tests.
@@ -91,7 +91,12 @@ fn default_retries() -> u32 {
 
 /// Where synced people go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a mapping with a `kind` (`assetpanda` or `local`)"
+)]
 pub enum TargetConfig {
     /// The embedded local target: a SQLite file, useful as a staging target.
     Local {
@@ -104,7 +109,7 @@ pub enum TargetConfig {
 
 /// The Asset Panda Pro connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct AssetPandaConfig {
     /// API base URL. Default `https://api.assetpanda.app`.
     #[serde(default = "default_ap_url")]
@@ -137,7 +142,7 @@ fn default_ap_window() -> u32 {
 
 /// Where sync state lives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct StateConfig {
     /// SQLite file for the sync state. Default: in memory (nothing survives the process),
     /// which suits dry runs and tests only.
@@ -157,7 +162,12 @@ pub enum UniqueIdentifier {
 
 /// One mapping: who goes where, with which fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a mapping with a `kind` (`login` or `record`)"
+)]
 pub enum Mapping {
     /// Asset Panda users with login access.
     Login(LoginMapping),
@@ -185,7 +195,7 @@ impl Mapping {
 
 /// Asset Panda users with login access, driven by Okta group membership.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct LoginMapping {
     /// Unique name, used in plans and reports.
     pub name: String,
@@ -217,7 +227,7 @@ pub struct LoginMapping {
 
 /// One Okta group and the role it gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct GroupRole {
     /// The group's name or id (`00g...`).
     pub group: String,
@@ -250,7 +260,7 @@ pub enum StatusAction {
 
 /// Reference records in a collection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct RecordMapping {
     /// Unique name, used in plans and reports.
     pub name: String,
@@ -280,7 +290,7 @@ fn default_okta_id_field() -> String {
 
 /// How a record is marked inactive and active again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct InactiveMarker {
     /// The status field, for example `Status`.
     pub field: String,
@@ -292,7 +302,7 @@ pub struct InactiveMarker {
 
 /// One target field and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct FieldMap {
     /// The target field's display name, for example `Email`.
     pub target: String,
@@ -339,7 +349,7 @@ pub enum Transform {
 /// lists a kind must give at least one value: `department: []` is rejected when decoding,
 /// because it could be read as "no one" as well as "everyone".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct Filters {
     /// Departments (`profile.department`); at least one when given. Left out: any.
     #[serde(
@@ -408,7 +418,7 @@ where
 
 /// De-provisioning policy shared by all mappings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct DeprovisioningPolicy {
     /// Default action per Okta status for login mappings; a mapping's `status_policy`
     /// overrides it. Keys are Okta statuses. Defaults: ACTIVE, PROVISIONED, RECOVERY,
@@ -466,7 +476,7 @@ pub type StatusPolicy = BTreeMap<String, StatusAction>;
 
 /// Safety brakes on destructive actions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct SafetyPolicy {
     /// Most deactivations and downgrades in one plan, as a share of the managed population.
     /// Default 0.10 (10 %).
