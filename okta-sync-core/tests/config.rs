@@ -180,6 +180,84 @@ fn yaml_syntax_errors_give_a_line() {
     assert!(message.contains("line"), "{message}");
 }
 
+/// A base configuration in YAML, with `extra` appended to the `safety` section.
+fn yaml_with_safety(extra: &str) -> String {
+    format!(
+        "okta:\n  org_url: https://acme.okta.com\n  token: {{env: OKTA_API_TOKEN}}\n\
+         target: {{kind: local, path: staging.sqlite}}\n\
+         unique_identifier: email\n\
+         mappings:\n  - kind: record\n    name: employees\n    collection: Employees\n    \
+         fields: [{{target: Email, source: profile.email}}]\n\
+         safety:\n{extra}"
+    )
+}
+
+fn syntax_message(err: Error) -> String {
+    match err {
+        Error::ConfigSyntax { message, .. } => message,
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_repeated_key_is_refused_in_every_format() {
+    // The second value would loosen the brake; the last one must not silently win.
+    let yaml = yaml_with_safety("  max_deactivate_share: 0.10\n  max_deactivate_share: 0.9\n");
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with(
+            "safety.max_deactivate_share: duplicate key; each key may appear only once"
+        ),
+        "{message}"
+    );
+    // serde_yaml_ng places the error at the start of the enclosing map.
+    assert!(
+        message.ends_with("(in the map at line 12 column 3)"),
+        "{message}"
+    );
+    // Without the repeat the same text loads.
+    let yaml = yaml_with_safety("  max_deactivate_share: 0.10\n");
+    let config = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap();
+    assert_eq!(config.safety.max_deactivate_share, 0.10);
+
+    // Deeper: inside a list element, and at the top level.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "    collection: Employees\n",
+        "    collection: Employees\n    collection: Staff\n",
+    );
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with("mappings[0].collection: duplicate key"),
+        "{message}"
+    );
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\nunique_identifier: okta_id\n");
+    let message = syntax_message(SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err());
+    assert!(
+        message.starts_with("unique_identifier: duplicate key"),
+        "{message}"
+    );
+
+    let json = r#"{"okta": {"org_url": "https://acme.okta.com", "token": {"env": "T"}},
+        "target": {"kind": "local", "path": "s.sqlite"}, "unique_identifier": "email",
+        "mappings": [{"kind": "record", "name": "e", "collection": "Employees",
+                      "fields": [{"target": "Email", "source": "profile.email"}],
+                      "filters": {"status": ["ACTIVE"], "status": ["SUSPENDED"]}}]}"#;
+    let message = syntax_message(SyncConfig::from_str(json, ConfigFormat::Json).unwrap_err());
+    assert!(
+        message.starts_with(
+            "mappings[0].filters.status: duplicate key; each key may appear only once"
+        ),
+        "{message}"
+    );
+    // serde_json stands just after the second `"status"`.
+    assert!(message.ends_with("(line 5 column 64)"), "{message}");
+
+    // TOML's own parser already refuses it.
+    let toml = "unique_identifier = \"email\"\nunique_identifier = \"okta_id\"\n";
+    let message = syntax_message(SyncConfig::from_str(toml, ConfigFormat::Toml).unwrap_err());
+    assert!(message.contains("duplicate key"), "{message}");
+}
+
 // ---------------------------------------------------------------- decode paths
 
 #[test]
@@ -224,6 +302,100 @@ fn shape_errors_name_their_path() {
 }
 
 #[test]
+fn type_errors_say_what_was_expected_without_internal_names() {
+    let cases = [
+        (
+            "/okta",
+            json!(5),
+            "okta: invalid type: integer `5`, expected a mapping",
+        ),
+        (
+            "/safety",
+            json!("strict"),
+            "safety: invalid type: string \"strict\", expected a mapping",
+        ),
+        (
+            "/state",
+            json!(true),
+            "state: invalid type: boolean `true`, expected a mapping",
+        ),
+        (
+            "/deprovisioning",
+            json!(1),
+            "deprovisioning: invalid type: integer `1`, expected a mapping",
+        ),
+        (
+            "/target",
+            json!(5),
+            "target: invalid type: integer `5`, expected a mapping with a `kind` (`assetpanda` or `local`)",
+        ),
+        (
+            "/mappings/0",
+            json!("employees"),
+            "mappings[0]: invalid type: string \"employees\", expected a mapping with a `kind` (`login` or `record`)",
+        ),
+        (
+            "/mappings/0/fields/0",
+            json!(3),
+            "mappings[0].fields[0]: invalid type: integer `3`, expected a mapping",
+        ),
+        (
+            "/mappings/0/filters",
+            json!("Sales"),
+            "mappings[0].filters: invalid type: string \"Sales\", expected a mapping",
+        ),
+        (
+            "/mappings/1/groups/0",
+            json!("Okta Administrators"),
+            "mappings[1].groups[0]: invalid type: string \"Okta Administrators\", expected a mapping",
+        ),
+        (
+            "/unique_identifier",
+            json!(1),
+            "unique_identifier: invalid type: integer `1`, expected string or map",
+        ),
+        (
+            "/mappings/1/on_leave_groups",
+            json!(true),
+            "mappings[1].on_leave_groups: invalid type: boolean `true`, expected string or map",
+        ),
+    ];
+    for (pointer, value, want) in cases {
+        let mut v = base();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        match v.pointer_mut(parent).unwrap() {
+            Value::Object(map) => {
+                map.insert(key.to_string(), value);
+            }
+            Value::Array(list) => list[key.parse::<usize>().unwrap()] = value,
+            other => panic!("{other}"),
+        }
+        assert_eq!(only_problem(v), want, "{pointer}");
+    }
+    assert_eq!(
+        only_problem(json!(5)),
+        ".: invalid type: integer `5`, expected a mapping"
+    );
+    // The tester's case, as written in YAML.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "okta:\n  org_url: https://acme.okta.com\n  token: {env: OKTA_API_TOKEN}\n",
+        "okta: 5\n",
+    );
+    let err = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration (1 problem): okta: invalid type: integer `5`, expected a mapping"
+    );
+    // Enums of names (and transforms) already said "string or map", from serde_json.
+    let mut v = base();
+    v["mappings"][0]["fields"][0]["transforms"] = json!([7]);
+    assert_eq!(
+        only_problem(v),
+        "mappings[0].fields[0].transforms[0]: invalid type: integer `7`, expected string or map"
+    );
+}
+
+#[test]
 fn an_inline_token_is_never_echoed() {
     let token = "00abcdefSECRETtokenValue";
     let mut v = base();
@@ -249,6 +421,36 @@ fn an_inline_token_is_never_echoed() {
     v["okta"]["org_url"] = json!(format!("https://admin:{token}@acme.okta.com"));
     let text = SyncConfig::from_json_value(v).unwrap_err().to_string();
     assert!(!text.contains(token), "{text}");
+
+    // A token in the org URL's query string or fragment, or a URL that does not parse.
+    let mut v = base();
+    v["okta"]["org_url"] = json!(format!("https://acme.okta.com/?token={token}"));
+    assert_eq!(
+        only_problem(v),
+        "okta.org_url: must not have a query string (it is not shown, in case it holds a secret)"
+    );
+    let mut v = base();
+    v["target"] = json!({"kind": "assetpanda", "access_key_id": {"env": "A"},
+                         "access_key_secret": {"env": "B"}, "account": "Acme",
+                         "module": "Assets",
+                         "base_url": format!("https://api.assetpanda.app/#{token}")});
+    assert_eq!(
+        only_problem(v),
+        "target.base_url: must not have a fragment (`#…`; it is not shown, in case it holds a \
+         secret)"
+    );
+    for org_url in [
+        token.to_string(),
+        format!("https://acme.okta.com:99999/?token={token}"),
+        format!("https://acme okta.com/?token={token}"),
+    ] {
+        let mut v = base();
+        v["okta"]["org_url"] = json!(org_url);
+        let err = SyncConfig::from_json_value(v).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains(token), "{text}");
+        assert!(text.contains("okta.org_url: is not a URL"), "{text}");
+    }
 }
 
 // ---------------------------------------------------------------- validation
@@ -277,6 +479,69 @@ fn login_mappings_accept_group_filters_only() {
         p[0].message
             .starts_with("login mappings accept group filters only")
     );
+}
+
+#[test]
+fn an_empty_filter_list_is_refused() {
+    let message = |kind: &str| {
+        format!(
+            "an empty list is not allowed, since it could mean no one as well as everyone; \
+             remove the key to not filter on {kind}, or list at least one value"
+        )
+    };
+    // Record mappings: each kind of list.
+    for kind in ["department", "groups", "status"] {
+        let mut v = base();
+        v["mappings"][0]["filters"] = json!({ kind: [] });
+        assert_eq!(
+            only_problem(v),
+            format!("mappings[0].filters.{kind}: {}", message(kind))
+        );
+    }
+    // Alongside a filter that is set, the empty one is still refused.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({"department": ["Sales"], "status": []});
+    assert_eq!(
+        only_problem(v),
+        format!("mappings[0].filters.status: {}", message("status"))
+    );
+    // Login mappings: an empty group filter would give every role-group member a login.
+    let mut v = base();
+    v["mappings"][1]["filters"] = json!({"groups": []});
+    assert_eq!(
+        only_problem(v),
+        format!("mappings[1].filters.groups: {}", message("groups"))
+    );
+    // Leaving the key out, or an empty `filters`, does not filter.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({});
+    v["mappings"][1]["filters"] = json!({});
+    SyncConfig::from_json_value(v).unwrap();
+
+    // The same in the text formats.
+    let yaml = yaml_with_safety("  max_deactivate_count: 3\n").replace(
+        "    collection: Employees\n",
+        "    collection: Employees\n    filters: {department: []}\n",
+    );
+    let err = SyncConfig::from_str(&yaml, ConfigFormat::Yaml).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "invalid configuration (1 problem): mappings[0].filters.department: {}",
+            message("department")
+        )
+    );
+    let toml = "unique_identifier = \"email\"\n\
+                [okta]\norg_url = \"https://acme.okta.com\"\ntoken = { env = \"T\" }\n\
+                [target]\nkind = \"local\"\npath = \"s.sqlite\"\n\
+                [[mappings]]\nkind = \"record\"\nname = \"e\"\ncollection = \"Employees\"\n\
+                fields = [{ target = \"Email\", source = \"profile.email\" }]\n\
+                [mappings.filters]\nstatus = []\n";
+    let err = SyncConfig::from_str(toml, ConfigFormat::Toml).unwrap_err();
+    let Error::Config { problems } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems[0].path, "mappings[0].filters.status");
 }
 
 #[test]
@@ -331,6 +596,52 @@ fn empty_group_list_on_a_login_mapping() {
     let mut v = base();
     v["mappings"][1]["groups"] = json!([]);
     assert!(only_problem(v).starts_with("mappings[1].groups: is empty"));
+}
+
+#[test]
+fn a_group_listed_twice_is_refused_whatever_its_case() {
+    // In the role list: the second entry could never decide a role.
+    let mut v = base();
+    v["mappings"][1]["groups"] = json!([
+        {"group": "Okta Administrators", "role": "Administrator"},
+        {"group": "IT", "role": "Manager"},
+        {"group": " okta administrators ", "role": "Viewer"},
+        {"group": "IT", "role": "Viewer"}
+    ]);
+    let listing: Vec<String> = problems(v).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        listing,
+        [
+            "mappings[1].groups[2].group: group `okta administrators` is listed twice (also \
+             groups[0], as `Okta Administrators`; Okta compares group names ignoring case); the \
+             first entry decides the role, so this one never applies",
+            "mappings[1].groups[3].group: group `IT` is listed twice (also groups[1]); the first \
+             entry decides the role, so this one never applies",
+        ]
+    );
+
+    // In a group filter, of a login or a record mapping.
+    let mut v = base();
+    v["mappings"][0]["filters"] = json!({"groups": ["Contractors", "Staff", "STAFF"]});
+    v["mappings"][1]["filters"] = json!({"groups": ["Full-time", "Full-time"]});
+    let listing: Vec<String> = problems(v).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        listing,
+        [
+            "mappings[0].filters.groups[2]: group `STAFF` is listed twice (also groups[1], as \
+             `Staff`; Okta compares group names ignoring case)",
+            "mappings[1].filters.groups[1]: group `Full-time` is listed twice (also groups[0])",
+        ]
+    );
+
+    // A role group may also be a filter group, and different groups are fine.
+    let mut v = base();
+    v["mappings"][1]["groups"] = json!([
+        {"group": "Okta Administrators", "role": "Administrator"},
+        {"group": "Okta Administrator", "role": "Manager"}
+    ]);
+    v["mappings"][1]["filters"] = json!({"groups": ["Okta Administrators"]});
+    SyncConfig::from_json_value(v).unwrap();
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Loading a configuration from YAML, TOML or JSON.
 //!
-//! Every format is first parsed into a JSON value (a syntax error is reported with the
-//! parser's line and column), then decoded into [`SyncConfig`] with
+//! Every format is first parsed into a JSON value (a syntax error, or a key repeated in one
+//! map, is reported with the parser's line and column), then decoded into [`SyncConfig`] with
 //! [`serde_path_to_error`], so that a value of the wrong shape is reported with its path
 //! in the configuration (`mappings[1].fields[0].transforms[2]`). A decoded configuration
 //! is then validated, so every loader returns either a usable configuration or every
@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::unique;
 use super::{AssetPandaConfig, LoginMapping, RecordMapping, SyncConfig};
 use crate::error::ConfigProblem;
 use crate::{Error, Result};
@@ -82,12 +83,13 @@ impl SyncConfig {
     }
 }
 
-/// Parses text into a JSON value, or returns the parser's message.
+/// Parses text into a JSON value, or returns the parser's message. A key repeated in the
+/// same map is refused in every format (TOML's parser does so itself).
 fn parse_value(text: &str, format: ConfigFormat) -> Result<Value, String> {
     match format {
-        ConfigFormat::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+        ConfigFormat::Json => unique::json(text),
         ConfigFormat::Yaml => {
-            let value: Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+            let value = unique::yaml(text)?;
             // An empty YAML document is `null`; say so rather than "expected a map".
             if value.is_null() {
                 return Err("the document is empty".into());

@@ -10,6 +10,7 @@ mod load;
 mod schema;
 mod secret;
 mod types;
+mod unique;
 mod validate;
 
 pub use load::ConfigFormat;

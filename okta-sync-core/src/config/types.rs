@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::SecretRef;
 use crate::model::UserStatus;
 
 /// The whole configuration of one Okta → Asset Panda integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct SyncConfig {
     /// How to reach the Okta org.
     pub okta: OktaConfig,
@@ -40,7 +41,7 @@ fn default_reconcile_days() -> u32 {
 
 /// The Okta connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct OktaConfig {
     /// The org URL, for example `https://acme.okta.com`. Must be https, except loopback
     /// hosts used by tests.
@@ -90,7 +91,12 @@ fn default_retries() -> u32 {
 
 /// Where synced people go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a mapping with a `kind` (`assetpanda` or `local`)"
+)]
 pub enum TargetConfig {
     /// The embedded local target: a SQLite file, useful as a staging target.
     Local {
@@ -103,7 +109,7 @@ pub enum TargetConfig {
 
 /// The Asset Panda Pro connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct AssetPandaConfig {
     /// API base URL. Default `https://api.assetpanda.app`.
     #[serde(default = "default_ap_url")]
@@ -136,7 +142,7 @@ fn default_ap_window() -> u32 {
 
 /// Where sync state lives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct StateConfig {
     /// SQLite file for the sync state. Default: in memory (nothing survives the process),
     /// which suits dry runs and tests only.
@@ -156,7 +162,12 @@ pub enum UniqueIdentifier {
 
 /// One mapping: who goes where, with which fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a mapping with a `kind` (`login` or `record`)"
+)]
 pub enum Mapping {
     /// Asset Panda users with login access.
     Login(LoginMapping),
@@ -184,7 +195,7 @@ impl Mapping {
 
 /// Asset Panda users with login access, driven by Okta group membership.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct LoginMapping {
     /// Unique name, used in plans and reports.
     pub name: String,
@@ -216,7 +227,7 @@ pub struct LoginMapping {
 
 /// One Okta group and the role it gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct GroupRole {
     /// The group's name or id (`00g...`).
     pub group: String,
@@ -249,7 +260,7 @@ pub enum StatusAction {
 
 /// Reference records in a collection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct RecordMapping {
     /// Unique name, used in plans and reports.
     pub name: String,
@@ -257,7 +268,7 @@ pub struct RecordMapping {
     pub collection: String,
     /// Target field for each value; must include the field holding the unique identifier.
     pub fields: Vec<FieldMap>,
-    /// Who is in scope. Empty means everyone.
+    /// Who is in scope. Left out, everyone.
     #[serde(default)]
     pub filters: Filters,
     /// The target field stamped with the Okta user id, which marks a record as managed by
@@ -279,7 +290,7 @@ fn default_okta_id_field() -> String {
 
 /// How a record is marked inactive and active again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct InactiveMarker {
     /// The status field, for example `Status`.
     pub field: String,
@@ -291,7 +302,7 @@ pub struct InactiveMarker {
 
 /// One target field and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct FieldMap {
     /// The target field's display name, for example `Email`.
     pub target: String,
@@ -333,20 +344,40 @@ pub enum Transform {
 }
 
 /// Who is in scope for a mapping: AND across kinds, OR within a kind.
+///
+/// A kind that is left out (an empty `Vec`) does not filter. A configuration that
+/// lists a kind must give at least one value: `department: []` is rejected when decoding,
+/// because it could be read as "no one" as well as "everyone".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct Filters {
-    /// Departments (`profile.department`). Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Departments (`profile.department`); at least one when given. Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "department_list"
+    )]
+    #[schemars(length(min = 1))]
     pub department: Vec<String>,
     /// Compare departments case-sensitively and untrimmed. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub department_case_sensitive: bool,
-    /// Groups by name or id; a user in any of them is admitted. Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Groups by name or id; a user in any of them is admitted. At least one when given.
+    /// Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "group_list"
+    )]
+    #[schemars(length(min = 1))]
     pub groups: Vec<String>,
-    /// Okta statuses. Empty means any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Okta statuses; at least one when given. Left out: any.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "status_list"
+    )]
+    #[schemars(length(min = 1))]
     pub status: Vec<UserStatus>,
 }
 
@@ -357,9 +388,37 @@ impl Filters {
     }
 }
 
+fn department_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    non_empty_list(d, "department")
+}
+
+fn group_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    non_empty_list(d, "groups")
+}
+
+fn status_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UserStatus>, D::Error> {
+    non_empty_list(d, "status")
+}
+
+/// A filter list that names at least one value.
+fn non_empty_list<'de, D, T>(d: D, kind: &str) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Vec::<T>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(D::Error::custom(format!(
+            "an empty list is not allowed, since it could mean no one as well as everyone; \
+             remove the key to not filter on {kind}, or list at least one value"
+        )));
+    }
+    Ok(list)
+}
+
 /// De-provisioning policy shared by all mappings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct DeprovisioningPolicy {
     /// Default action per Okta status for login mappings; a mapping's `status_policy`
     /// overrides it. Keys are Okta statuses. Defaults: ACTIVE, PROVISIONED, RECOVERY,
@@ -417,7 +476,7 @@ pub type StatusPolicy = BTreeMap<String, StatusAction>;
 
 /// Safety brakes on destructive actions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping")]
 pub struct SafetyPolicy {
     /// Most deactivations and downgrades in one plan, as a share of the managed population.
     /// Default 0.10 (10 %).

@@ -209,7 +209,7 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
             "is empty; a login mapping needs at least one Okta group and the role it gives",
         );
     }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (usize, &str)> = BTreeMap::new();
     for (j, g) in m.groups.iter().enumerate() {
         let group = g.group.trim();
         if group.is_empty() {
@@ -217,16 +217,16 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
                 format!("{at}.groups[{j}].group"),
                 "is empty; name an Okta group or id",
             );
-        } else if let Some(first) = seen.get(group) {
+        } else if let Some(&(first, as_first)) = seen.get(&fold(group)) {
             p.push(
                 format!("{at}.groups[{j}].group"),
                 format!(
-                    "group `{group}` is listed twice; the first entry (groups[{first}]) decides \
-                     the role, so this one never applies"
+                    "{}; the first entry decides the role, so this one never applies",
+                    listed_twice(group, &format!("groups[{first}]"), as_first)
                 ),
             );
         } else {
-            seen.insert(group, j);
+            seen.insert(fold(group), (j, group));
         }
         if g.role.trim().is_empty() {
             p.push(
@@ -261,12 +261,7 @@ fn validate_login(config: &SyncConfig, m: &LoginMapping, at: &str, p: &mut Probl
              `status_policy` to decide what each Okta status does to a login",
         );
     }
-    blank_entries(
-        p,
-        &format!("{at}.filters.groups"),
-        groups,
-        "name an Okta group or id",
-    );
+    group_filter(p, &format!("{at}.filters.groups"), groups);
 
     match (m.on_leave_groups, &m.keep_as_record_in) {
         (LeaveGroupsAction::KeepAsRecord, None) => p.push(
@@ -346,12 +341,7 @@ fn validate_record(
         &f.department,
         "name a department",
     );
-    blank_entries(
-        p,
-        &format!("{at}.filters.groups"),
-        &f.groups,
-        "name an Okta group or id",
-    );
+    group_filter(p, &format!("{at}.filters.groups"), &f.groups);
     for (k, status) in f.status.iter().enumerate() {
         if let UserStatus::Other(s) = status {
             p.push(format!("{at}.filters.status[{k}]"), not_a_status(s));
@@ -408,16 +398,28 @@ fn validate_identifier(config: &SyncConfig, p: &mut Problems) {
     }
 }
 
+/// Said of a URL, or part of one, left out of a message.
+const NOT_SHOWN: &str = "it is not shown, in case it holds a secret";
+
+/// Checks an https URL. Messages never repeat the value: a token pasted into a URL field
+/// (as the whole value, a user name or password, a query string or a fragment) would end up
+/// in errors and logs.
 fn check_url(p: &mut Problems, path: &str, raw: &str) {
     let url = match Url::parse(raw.trim()) {
         Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            p.push(
+                path,
+                format!("is not a URL: it has no scheme; start it with `https://` ({NOT_SHOWN})"),
+            );
+            return;
+        }
         Err(e) => {
-            p.push(path, format!("`{raw}` is not a URL ({e})"));
+            p.push(path, format!("is not a URL ({e}); {NOT_SHOWN}"));
             return;
         }
     };
     if !url.username().is_empty() || url.password().is_some() {
-        // Never echo the URL: it holds a credential.
         p.push(path, "must not contain a user name or password");
         return;
     }
@@ -426,7 +428,7 @@ fn check_url(p: &mut Problems, path: &str, raw: &str) {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         None => {
-            p.push(path, format!("`{raw}` has no host"));
+            p.push(path, format!("has no host; {NOT_SHOWN}"));
             return;
         }
     };
@@ -441,8 +443,14 @@ fn check_url(p: &mut Problems, path: &str, raw: &str) {
             ),
         ),
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        p.push(path, format!("`{raw}` must not have a query or fragment"));
+    if url.query().is_some() {
+        p.push(path, format!("must not have a query string ({NOT_SHOWN})"));
+    }
+    if url.fragment().is_some() {
+        p.push(
+            path,
+            format!("must not have a fragment (`#…`; {NOT_SHOWN})"),
+        );
     }
 }
 
@@ -486,6 +494,41 @@ fn blank_entries(p: &mut Problems, at: &str, values: &[String], hint: &str) {
         if v.trim().is_empty() {
             p.push(format!("{at}[{k}]"), format!("is empty; {hint}"));
         }
+    }
+}
+
+/// Checks a `filters.groups` list: no blank entry, no group twice.
+fn group_filter(p: &mut Problems, at: &str, groups: &[String]) {
+    blank_entries(p, at, groups, "name an Okta group or id");
+    let mut seen: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for (k, group) in groups.iter().enumerate() {
+        let group = group.trim();
+        if group.is_empty() {
+            continue;
+        }
+        if let Some(&(first, as_first)) = seen.get(&fold(group)) {
+            let field = at.rsplit('.').next().unwrap_or(at);
+            p.push(
+                format!("{at}[{k}]"),
+                listed_twice(group, &format!("{field}[{first}]"), as_first),
+            );
+        } else {
+            seen.insert(fold(group), (k, group));
+        }
+    }
+}
+
+/// Says that `group` repeats the entry at `first`, written there as `as_first`. Okta
+/// compares group names ignoring case (`search=profile.name eq`), so entries differing only
+/// in case name the same group.
+fn listed_twice(group: &str, first: &str, as_first: &str) -> String {
+    if group == as_first {
+        format!("group `{group}` is listed twice (also {first})")
+    } else {
+        format!(
+            "group `{group}` is listed twice (also {first}, as `{as_first}`; Okta compares \
+             group names ignoring case)"
+        )
     }
 }
 
@@ -577,9 +620,40 @@ mod tests {
         assert!(check("http://localhost:3000/").is_empty());
         assert!(check("http://acme.okta.com")[0].starts_with("uses `http`"));
         assert!(check("ftp://localhost")[0].starts_with("uses `ftp`"));
-        assert!(check("acme.okta.com")[0].contains("is not a URL"));
+        assert_eq!(
+            check("acme.okta.com"),
+            [
+                "is not a URL: it has no scheme; start it with `https://` (it is not shown, in \
+                 case it holds a secret)"
+            ]
+        );
         let secret = check("https://admin:hunter2@acme.okta.com");
         assert_eq!(secret, ["must not contain a user name or password"]);
-        assert!(check("https://acme.okta.com/?x=1")[0].contains("query"));
+        assert_eq!(
+            check("https://acme.okta.com/?token=00SECRET"),
+            ["must not have a query string (it is not shown, in case it holds a secret)"]
+        );
+        assert_eq!(
+            check("https://acme.okta.com/#00SECRET"),
+            ["must not have a fragment (`#…`; it is not shown, in case it holds a secret)"]
+        );
+        // Both, in the order they are found (the listing is sorted later).
+        assert_eq!(check("https://acme.okta.com/?a=00SECRET#00SECRET").len(), 2);
+        // A value that does not parse is not repeated either: it may be a pasted token.
+        assert_eq!(
+            check("https://acme.okta.com:99999/?token=00SECRET"),
+            ["is not a URL (invalid port number); it is not shown, in case it holds a secret"]
+        );
+        assert_eq!(
+            check("00SECRET"),
+            [
+                "is not a URL: it has no scheme; start it with `https://` (it is not shown, in \
+                 case it holds a secret)"
+            ]
+        );
+        assert_eq!(
+            check("data:00SECRET"),
+            ["has no host; it is not shown, in case it holds a secret"]
+        );
     }
 }

@@ -30,14 +30,15 @@ use crate::{Error, Result};
 /// not the `-admin` console host. Returns the origin with path `/`.
 pub(crate) fn validate_org_url(raw: &str) -> std::result::Result<Url, String> {
     let trimmed = raw.trim();
+    // The value is never repeated: a token pasted here would end up in errors and logs.
     let url = Url::parse(trimmed).map_err(|e| {
-        format!("`{trimmed}` is not a URL ({e}); expected something like https://acme.okta.com")
+        format!("is not a URL ({e}); expected something like https://acme.okta.com")
     })?;
     let loopback = match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => return Err(format!("`{trimmed}` has no host")),
+        None => return Err("has no host; expected something like https://acme.okta.com".into()),
     };
     match url.scheme() {
         "https" => {}
@@ -512,6 +513,18 @@ mod tests {
                 .contains("without a path")
         );
         assert!(validate_org_url("https://acme.okta.com/?x=1").is_err());
+        // No message repeats a value that may hold a token.
+        for raw in [
+            "https://acme.okta.com/?token=00SECRET",
+            "https://acme.okta.com/#00SECRET",
+            "https://acme.okta.com:99999/?token=00SECRET",
+            "00SECRET",
+            "data:00SECRET",
+            "https://admin:00SECRET@acme.okta.com",
+        ] {
+            let err = validate_org_url(raw).unwrap_err();
+            assert!(!err.contains("SECRET"), "{raw}: {err}");
+        }
         assert!(
             validate_org_url("https://user:pw@acme.okta.com")
                 .unwrap_err()
