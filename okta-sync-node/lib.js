@@ -84,6 +84,9 @@ function explain(config, mapping, user, groups = []) {
 
 /** Builds a plan from plain data (config, directory, holdings, capabilities, state, not_found, now). */
 async function planOffline(input) {
+  if (typeof input !== 'string' && (input === null || typeof input !== 'object')) {
+    throw new TypeError('planOffline takes the offline input as an object or its JSON text')
+  }
   const text = typeof input === 'string' ? input : JSON.stringify(input)
   return JSON.parse(await callAsync(() => native.planOffline(text)))
 }

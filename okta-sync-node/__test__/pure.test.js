@@ -136,6 +136,12 @@ test('arguments of the wrong type are TypeErrors', () => {
   assert.throws(() => okta.explain(configPath, 42, isaac), TypeError)
 })
 
+test('planOffline without an input is a TypeError, not an error without a code', async () => {
+  for (const bad of [undefined, null, 42, true]) {
+    await assert.rejects(okta.planOffline(bad), TypeError)
+  }
+})
+
 test('planSummary and reportSummary are the core\'s human-readable text', async () => {
   const file = path.join(__dirname, '..', '..', 'tests', 'cases', 'full-reconcile-deactivates-logins.json')
   const plan = await okta.planOffline(JSON.parse(fs.readFileSync(file, 'utf8')).input)
