@@ -280,3 +280,64 @@ async fn a_plan_applies_once_and_only_to_the_state_it_was_built_on() {
     let fresh = s.engine.plan(SyncMode::Auto).await.unwrap();
     s.engine.apply(&fresh, None).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_not_applied_to_another_store_at_the_same_commit() {
+    // Two configurations on one org, each with its own state store and target, both after
+    // their first import: their stores are at the same commit count.
+    let s = setup(200).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_state = Arc::new(MemoryStateStore::new());
+    let other = engine_for(&s.okta, &other_dir, other_state.clone()).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    other.run(RunOptions::default()).await.unwrap();
+    assert_eq!(s.state.commits(), other_state.commits());
+
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let active = s
+        .okta
+        .with_org(|org| org.users_with_status(UserStatus::Active));
+    s.okta.deactivate(&active[0]).unwrap();
+    s.okta.advance(std::time::Duration::from_secs(60));
+    let plan = s.engine.plan(SyncMode::Auto).await.unwrap();
+    assert!(!plan.actions.is_empty(), "{}", plan.summary());
+
+    let commits = other_state.commits();
+    let refused = other.apply(&plan, None).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Decode { path, .. } if path == "basis.state_id"),
+        "{refused}"
+    );
+    assert_eq!(other_state.commits(), commits, "the other store moved");
+    s.engine.apply(&plan, None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_concurrent_applies_of_one_plan_only_one_writes() {
+    let s = setup(200).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let active = s
+        .okta
+        .with_org(|org| org.users_with_status(UserStatus::Active));
+    for id in active.iter().take(3) {
+        s.okta.deactivate(id).unwrap();
+    }
+    s.okta.advance(std::time::Duration::from_secs(60));
+    let plan = s.engine.plan(SyncMode::Auto).await.unwrap();
+    assert!(!plan.actions.is_empty(), "{}", plan.summary());
+
+    let commits = s.state.commits();
+    let (a, b) = tokio::join!(s.engine.apply(&plan, None), s.engine.apply(&plan, None));
+    let (done, refused) = match (a, b) {
+        (Ok(done), Err(refused)) | (Err(refused), Ok(done)) => (done, refused),
+        (a, b) => panic!("expected exactly one apply to go through: {a:?} / {b:?}"),
+    };
+    assert!(done.failures.is_empty());
+    assert!(
+        matches!(&refused, Error::Decode { path, .. } if path == "basis.state_commits"),
+        "{refused}"
+    );
+    // The claim and the commit of the one apply that wrote.
+    assert_eq!(s.state.commits(), commits + 2);
+}

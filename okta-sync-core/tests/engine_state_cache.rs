@@ -17,7 +17,7 @@ use okta_sync_core::engine::{SyncEngine, SyncMode};
 use okta_sync_core::okta::OktaSource;
 use okta_sync_core::plan::Plan;
 use okta_sync_core::state::{
-    CommitRevisions, SqliteStateStore, StateChanges, StateRevision, StateStore, SyncState,
+    Claim, CommitRevisions, SqliteStateStore, StateChanges, StateRevision, StateStore, SyncState,
 };
 use okta_sync_core::target::AssetTarget;
 use okta_sync_core::target::local::LocalTarget;
@@ -146,6 +146,14 @@ impl StateStore for Watched {
             return Err(Error::state("commit", "injected failure after the write"));
         }
         Ok(step)
+    }
+
+    fn store_id(&self) -> Result<Option<String>> {
+        self.inner.store_id()
+    }
+
+    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+        self.inner.claim(expected_commits)
     }
 }
 

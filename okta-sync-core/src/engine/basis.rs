@@ -35,15 +35,28 @@ pub(super) fn check_state_org(state: &SyncState, org: &str) -> Result<()> {
     }
 }
 
-/// Refuses a plan built on another org or on an older (or newer) state than the store
-/// holds now. `commits_now` is the store's commit count, `None` when it does not count.
-pub(super) fn check_plan(plan: &Plan, org: &str, commits_now: Option<u64>) -> Result<()> {
-    check_basis(plan.basis.as_ref(), org, commits_now)
+/// Refuses a plan built on another org, another state store, or an older (or newer)
+/// state than the store holds now. `store_now` is the store's id and `commits_now` its
+/// commit count, each `None` when the store has none. The commit count is compared again,
+/// atomically, when the apply claims it (see `SyncEngine::apply`).
+pub(super) fn check_plan(
+    plan: &Plan,
+    org: &str,
+    store_now: Option<&str>,
+    commits_now: Option<u64>,
+) -> Result<()> {
+    check_basis(plan.basis.as_ref(), org, store_now, commits_now)
 }
 
-fn check_basis(basis: Option<&PlanBasis>, org: &str, commits_now: Option<u64>) -> Result<()> {
+fn check_basis(
+    basis: Option<&PlanBasis>,
+    org: &str,
+    store_now: Option<&str>,
+    commits_now: Option<u64>,
+) -> Result<()> {
     let Some(PlanBasis {
         org: planned,
+        state_id,
         state_commits,
     }) = basis
     else {
@@ -60,17 +73,35 @@ fn check_basis(basis: Option<&PlanBasis>, org: &str, commits_now: Option<u64>) -
             }],
         });
     }
+    if let (Some(then), Some(now)) = (state_id, store_now) {
+        if then != now {
+            return Err(Error::Decode {
+                what: "plan".into(),
+                path: "basis.state_id".into(),
+                message: "this plan was built on another sync state store (another \
+                          configuration's, or a store since deleted and made again); its \
+                          target ids and links belong there. Build a new plan with this \
+                          configuration"
+                    .into(),
+            });
+        }
+    }
     match (state_commits, commits_now) {
-        (Some(then), Some(now)) if *then != now => Err(Error::Decode {
-            what: "plan".into(),
-            path: "basis.state_commits".into(),
-            message: format!(
-                "this plan was built on sync state commit {then}, and the state is at commit \
-                 {now}: another run was applied since (or this plan already was), so it would \
-                 act on what Okta showed before. Build a new plan"
-            ),
-        }),
+        (Some(then), Some(now)) if *then != now => Err(stale(*then, now)),
         _ => Ok(()),
+    }
+}
+
+/// The error for a plan whose state moved on: built on commit `then`, store at `now`.
+pub(super) fn stale(then: u64, now: u64) -> Error {
+    Error::Decode {
+        what: "plan".into(),
+        path: "basis.state_commits".into(),
+        message: format!(
+            "this plan was built on sync state commit {then}, and the state is at commit \
+             {now}: another run was applied since (or this plan already was, or is being \
+             applied now), so it would act on what Okta showed before. Build a new plan"
+        ),
     }
 }
 
@@ -104,6 +135,7 @@ mod tests {
     fn on(org: &str, commits: Option<u64>) -> PlanBasis {
         PlanBasis {
             org: org.into(),
+            state_id: Some("store-a".into()),
             state_commits: commits,
         }
     }
@@ -111,16 +143,23 @@ mod tests {
     #[test]
     fn a_plan_applies_only_to_its_org_and_state_commit() {
         let org = "https://a.okta.com";
-        assert!(check_basis(Some(&on(org, Some(3))), org, Some(3)).is_ok());
+        let a = Some("store-a");
+        assert!(check_basis(Some(&on(org, Some(3))), org, a, Some(3)).is_ok());
         // Plans built offline carry no basis; stores that do not count check the org only.
-        assert!(check_basis(None, org, Some(3)).is_ok());
-        assert!(check_basis(Some(&on(org, None)), org, Some(3)).is_ok());
-        assert!(check_basis(Some(&on(org, Some(3))), org, None).is_ok());
+        assert!(check_basis(None, org, a, Some(3)).is_ok());
+        assert!(check_basis(Some(&on(org, None)), org, a, Some(3)).is_ok());
+        assert!(check_basis(Some(&on(org, Some(3))), org, a, None).is_ok());
 
-        let stale = check_basis(Some(&on(org, Some(3))), org, Some(4)).unwrap_err();
+        // Another store at the same commit count (two configurations' first imports).
+        let other_store = check_basis(Some(&on(org, Some(3))), org, Some("store-b"), Some(3));
+        assert!(
+            matches!(other_store, Err(Error::Decode { ref path, .. }) if path == "basis.state_id")
+        );
+
+        let stale = check_basis(Some(&on(org, Some(3))), org, a, Some(4)).unwrap_err();
         assert!(stale.to_string().contains("commit 3"), "{stale}");
         assert!(stale.to_string().contains("commit 4"), "{stale}");
-        let other = check_basis(Some(&on(org, Some(3))), "https://b.okta.com", Some(3));
+        let other = check_basis(Some(&on(org, Some(3))), "https://b.okta.com", a, Some(3));
         assert_eq!(other.unwrap_err().code(), "CONFIG_INVALID");
     }
 }

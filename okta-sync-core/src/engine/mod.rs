@@ -34,7 +34,7 @@ use crate::directory::{
     ConnectionCheck, DirectorySnapshot, DirectorySource, ReadStats, UserLookup,
 };
 use crate::plan::{self, Approval, Plan, PlanInput, Report};
-use crate::state::{StateStore, SyncState};
+use crate::state::{Claim, StateChanges, StateStore, SyncState};
 use crate::target::{AssetTarget, TargetCheck, TargetHoldings};
 
 /// The answer to "Test and save connection", for both sides.
@@ -144,6 +144,7 @@ impl SyncEngine {
 
     async fn plan_inner(&self, mode: SyncMode) -> Result<Plan> {
         let started = self.phase_start(Phase::LoadState);
+        let state_id = self.state.store_id()?;
         let (loaded, reused) = self.state_cache.check_out(self.state.as_ref())?;
         tracing::debug!(reused, "sync state ready");
         self.phase_end(Phase::LoadState, started);
@@ -154,6 +155,7 @@ impl SyncEngine {
         }
         let plan_basis = plan::PlanBasis {
             org,
+            state_id,
             state_commits: loaded.commits(),
         };
         let planned = self
@@ -289,8 +291,6 @@ impl SyncEngine {
         approval: Option<Approval>,
         dry_run: bool,
     ) -> Result<Report> {
-        let commits_now = self.state.revision()?.map(|r| r.commits);
-        basis::check_plan(plan, &basis::org_of(&self.config.okta.org_url), commits_now)?;
         let started = self.phase_start(Phase::Apply);
         let read_stats = match self
             .last_read
@@ -307,6 +307,29 @@ impl SyncEngine {
             read_stats,
             ..plan::ApplyOptions::default()
         };
+        // Intact and admissible first (an edited plan is reported as edited), then built
+        // on this org and this store, then claim the revision it was built on.
+        plan::admit(plan, &options)?;
+        let store_id = self.state.store_id()?;
+        let commits_now = self.state.revision()?.map(|r| r.commits);
+        basis::check_plan(
+            plan,
+            &basis::org_of(&self.config.okta.org_url),
+            store_id.as_deref(),
+            commits_now,
+        )?;
+        if !dry_run {
+            if let Some(then) = plan.basis.as_ref().and_then(|b| b.state_commits) {
+                match self.state.claim(then)? {
+                    Claim::Claimed(step) => {
+                        self.state_cache
+                            .committed(&StateChanges::default(), Some(step));
+                    }
+                    Claim::Moved { commits } => return Err(basis::stale(then, commits)),
+                    Claim::Unsupported => {}
+                }
+            }
+        }
         let observer = ApplyProgress::new(self.progress.as_ref(), plan);
         let outcome = plan::apply(plan, self.target.as_ref(), &options, &observer).await?;
         self.phase_end(Phase::Apply, started);

@@ -217,8 +217,31 @@ fn is_transient(error: &Error) -> bool {
     }
 }
 
-/// Checks that `plan` is intact and may be applied with `options`.
-fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
+/// Checks that `plan` is intact and may be applied with `options` (approval, brake).
+pub fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
+    check_intact(plan)?;
+    if let Some(approval) = &options.approval {
+        if approval.plan_hash != plan.hash {
+            return Err(Error::ApprovalMismatch {
+                approved: approval.plan_hash.clone(),
+                actual: plan.hash.clone(),
+            });
+        }
+    }
+    if plan.brake.tripped && options.approval.is_none() && !options.dry_run {
+        return Err(Error::BrakeTripped {
+            plan_hash: plan.hash.clone(),
+            reason: plan.brake.reason.clone().unwrap_or_default(),
+            counts: plan.brake.counts.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `plan` is of this version's format and unchanged since it was built (its
+/// content still hashes to its recorded hash). Runs before anything else reads the plan,
+/// so an edited plan is reported as edited, not by whatever field was changed.
+pub fn check_intact(plan: &Plan) -> Result<()> {
     if plan.format != PLAN_FORMAT {
         return Err(Error::Decode {
             what: "plan".into(),
@@ -238,21 +261,6 @@ fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
                 "the plan's content hashes to {actual}, not to its recorded {}; it was changed after it was built. Build a new plan",
                 plan.hash
             ),
-        });
-    }
-    if let Some(approval) = &options.approval {
-        if approval.plan_hash != plan.hash {
-            return Err(Error::ApprovalMismatch {
-                approved: approval.plan_hash.clone(),
-                actual: plan.hash.clone(),
-            });
-        }
-    }
-    if plan.brake.tripped && options.approval.is_none() && !options.dry_run {
-        return Err(Error::BrakeTripped {
-            plan_hash: plan.hash.clone(),
-            reason: plan.brake.reason.clone().unwrap_or_default(),
-            counts: plan.brake.counts.clone(),
         });
     }
     Ok(())

@@ -45,7 +45,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 pub use apply::{
-    ApplyObserver, ApplyOptions, ApplyOutcome, Approval, NoopObserver, WriteResult, apply,
+    ApplyObserver, ApplyOptions, ApplyOutcome, Approval, NoopObserver, WriteResult, admit, apply,
+    check_intact,
 };
 pub use hash::{canonical_json, fingerprint, mapping_seed, plan_hash};
 pub use index::StateIndex;

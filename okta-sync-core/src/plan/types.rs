@@ -70,8 +70,11 @@ pub struct Plan {
 pub struct PlanBasis {
     /// The Okta org read (the origin of its URL, as [`crate::state::SyncState::org`]).
     pub org: String,
+    /// The state store's random id; `None` when the store has none.
+    #[serde(default)]
+    pub state_id: Option<String>,
     /// The state store's commit count when the plan was built; `None` when the store
-    /// does not count commits (then only the org is checked).
+    /// does not count commits (then only the org and the store are checked).
     #[serde(default)]
     pub state_commits: Option<u64>,
 }

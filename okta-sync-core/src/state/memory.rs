@@ -2,13 +2,20 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::{CommitRevisions, StateChanges, StateRevision, StateStore, SyncState};
+use super::{Claim, CommitRevisions, StateChanges, StateRevision, StateStore, SyncState};
 use crate::{Error, Result};
 
 /// Keeps the [`SyncState`] in memory; nothing survives the process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStateStore {
     inner: Mutex<Inner>,
+    id: String,
+}
+
+impl Default for MemoryStateStore {
+    fn default() -> Self {
+        Self::with_state(SyncState::default())
+    }
 }
 
 /// The state and its commit count under one lock, so a revision always names the content
@@ -38,6 +45,7 @@ impl MemoryStateStore {
     pub fn with_state(state: SyncState) -> Self {
         MemoryStateStore {
             inner: Mutex::new(Inner { state, commits: 0 }),
+            id: super::new_store_id(),
         }
     }
 
@@ -79,6 +87,25 @@ impl StateStore for MemoryStateStore {
         inner.state.apply(changes);
         inner.commits += 1;
         Ok(Some(CommitRevisions {
+            before,
+            after: inner.revision(),
+        }))
+    }
+
+    fn store_id(&self) -> Result<Option<String>> {
+        Ok(Some(self.id.clone()))
+    }
+
+    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+        let mut inner = self.lock()?;
+        if inner.commits != expected_commits {
+            return Ok(Claim::Moved {
+                commits: inner.commits,
+            });
+        }
+        let before = inner.revision();
+        inner.commits += 1;
+        Ok(Claim::Claimed(CommitRevisions {
             before,
             after: inner.revision(),
         }))

@@ -281,6 +281,11 @@ mod sqlite;
 pub use memory::MemoryStateStore;
 pub use sqlite::SqliteStateStore;
 
+/// A new random store id: 128 bits in hex, enough that two stores never share one.
+fn new_store_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
 /// One version of a store's content. Two revisions read from the same store object are
 /// equal only if nothing was committed to it in between, by this process or another; that
 /// is what lets an engine keep the state in memory between runs without ever planning from
@@ -332,4 +337,34 @@ pub trait StateStore: Send + Sync {
         self.commit(changes)?;
         Ok(None)
     }
+
+    /// A random id given to this store when it was created, so that a plan built on one
+    /// store is not applied to another that happens to be at the same commit count.
+    /// `None` when the store has none.
+    fn store_id(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    /// Atomically: if the store is at `expected_commits`, steps its revision by one without
+    /// changing the state. An apply claims the revision its plan was built on before
+    /// writing anything, so of two applies of one plan (or of two plans built on the same
+    /// state) only the first writes.
+    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+        let _ = expected_commits;
+        Ok(Claim::Unsupported)
+    }
+}
+
+/// What [`StateStore::claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The store was at the expected revision and has been stepped past it.
+    Claimed(CommitRevisions),
+    /// The store has moved on; `commits` is where it is now.
+    Moved {
+        /// The store's commit count.
+        commits: u64,
+    },
+    /// This store does not count commits.
+    Unsupported,
 }

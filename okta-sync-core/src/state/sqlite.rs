@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    CommitRevisions, GroupState, Link, Origin, StateChanges, StateRevision, StateStore, SyncState,
-    UserState,
+    Claim, CommitRevisions, GroupState, Link, Origin, StateChanges, StateRevision, StateStore,
+    SyncState, UserState,
 };
 use crate::model::UserStatus;
 use crate::{Error, Result};
@@ -123,6 +123,12 @@ impl SqliteStateStore {
                 ));
             }
         }
+        // Files written before stores had ids get one now, once.
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?1)",
+            params![super::new_store_id()],
+        )
+        .map_err(|e| Error::state("write store id", e))?;
         Ok(SqliteStateStore {
             conn: Mutex::new(conn),
         })
@@ -188,6 +194,38 @@ impl StateStore for SqliteStateStore {
             "sync state committed"
         );
         Ok(Some(CommitRevisions { before, after }))
+    }
+
+    fn store_id(&self) -> Result<Option<String>> {
+        let conn = self.lock()?;
+        conn.query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| Error::state("read store id", e))
+    }
+
+    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+        let mut conn = self.lock()?;
+        // IMMEDIATE: the check and the step happen under the write lock, so two processes
+        // claiming the same revision cannot both succeed.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::state("begin claim", e))?;
+        let before = read_revision(&tx).map_err(|e| Error::state("claim", e))?;
+        if before.commits != expected_commits {
+            return Ok(Claim::Moved {
+                commits: before.commits,
+            });
+        }
+        let after = StateRevision {
+            commits: before.commits + 1,
+            external: before.external,
+        };
+        set_meta(&tx, "revision", &after.commits.to_string())
+            .map_err(|e| Error::state("claim", e))?;
+        tx.commit().map_err(|e| Error::state("claim", e))?;
+        Ok(Claim::Claimed(CommitRevisions { before, after }))
     }
 }
 
@@ -515,6 +553,28 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn two_connections_claiming_one_revision_get_one_claim_and_share_the_store_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let a = SqliteStateStore::open(&path).unwrap();
+        let b = SqliteStateStore::open(&path).unwrap();
+        let id = a.store_id().unwrap().expect("a store has an id");
+        assert_eq!(id.len(), 32);
+        assert_eq!(b.store_id().unwrap().as_deref(), Some(id.as_str()));
+        let elsewhere = SqliteStateStore::open(dir.path().join("other.sqlite")).unwrap();
+        assert_ne!(elsewhere.store_id().unwrap().as_deref(), Some(id.as_str()));
+
+        a.commit(&changes_with_watermark(0)).unwrap();
+        assert!(matches!(a.claim(1).unwrap(), Claim::Claimed(step) if step.after.commits == 2));
+        assert_eq!(b.claim(1).unwrap(), Claim::Moved { commits: 2 });
+        // The claim changed nothing but the revision.
+        assert_eq!(
+            b.load().unwrap().watermark,
+            changes_with_watermark(0).watermark
+        );
+    }
 
     #[test]
     fn a_file_that_is_not_a_state_store_is_named_in_the_error() {
