@@ -362,6 +362,15 @@ async fn an_edited_plan_is_refused() {
         "{err}"
     );
 
+    // A field the hash does not cover cannot be slipped in either.
+    let mut added: Value = serde_json::to_value(&plan).unwrap();
+    added["brake_override"] = json!(true);
+    let err = serde_json::from_value::<Plan>(added).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown field `brake_override`"),
+        "{err}"
+    );
+
     let mut other = plan.clone();
     other.format = "okta-sync.plan.v0".into();
     let err = apply(&other, &h.target, &h.options, &NoopObserver)

@@ -49,7 +49,8 @@ pub(crate) fn validate_org_url(raw: &str) -> std::result::Result<Url, String> {
                     .into(),
             );
         }
-        other => return Err(format!("unsupported scheme `{other}`; use https")),
+        // Not echoed: a token pasted in place of the URL would be read as its scheme.
+        _ => return Err("unsupported scheme (not shown); use https".into()),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(
@@ -58,9 +59,8 @@ pub(crate) fn validate_org_url(raw: &str) -> std::result::Result<Url, String> {
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "give only the org URL, without a path or query (for example {}://{})",
-            url.scheme(),
-            url.host_str().unwrap_or("acme.okta.com")
+            "give only the org URL, without a path or query (for example {})",
+            url.origin().ascii_serialization()
         ));
     }
     let admin_console = matches!(url.host(), Some(Host::Domain(d))

@@ -28,8 +28,10 @@ pub enum PlanMode {
     Delta,
 }
 
-/// A reviewable, hashed set of changes to the target.
+/// A reviewable, hashed set of changes to the target. Unknown fields are refused: the
+/// hash covers only the known ones, so an added field would pass as unedited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Plan {
     /// Always [`PLAN_FORMAT`].
     pub format: String,
@@ -67,6 +69,7 @@ pub struct Plan {
 /// to the same org and the same revision: a plan saved for approval and applied after
 /// another run (or applied twice) would act on what Okta showed before that run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanBasis {
     /// The Okta org read (the origin of its URL, as [`crate::state::SyncState::org`]).
     pub org: String,
