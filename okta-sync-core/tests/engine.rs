@@ -10,7 +10,7 @@ use okta_sync_core::Error;
 use okta_sync_core::config::{SecretProvider, SyncConfig};
 use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
 use okta_sync_core::plan::{Approval, PlanMode};
-use okta_sync_core::state::{MemoryStateStore, StateStore};
+use okta_sync_core::state::{Claim, MemoryStateStore, StateStore};
 use secrecy::SecretString;
 
 #[derive(Debug)]
@@ -334,10 +334,57 @@ async fn of_two_concurrent_applies_of_one_plan_only_one_writes() {
         (a, b) => panic!("expected exactly one apply to go through: {a:?} / {b:?}"),
     };
     assert!(done.failures.is_empty());
+    // Refused either at its claim while the other apply held it, or as stale after.
     assert!(
-        matches!(&refused, Error::Decode { path, .. } if path == "basis.state_commits"),
+        matches!(&refused, Error::Decode { path, .. } if path == "basis.state_commits")
+            || refused.code() == "STATE",
         "{refused}"
     );
     // The claim and the commit of the one apply that wrote.
     assert_eq!(s.state.commits(), commits + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_built_while_another_apply_is_writing_does_not_write() {
+    let s = setup(200).await;
+    s.engine.run(RunOptions::default()).await.unwrap();
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let active = s
+        .okta
+        .with_org(|org| org.users_with_status(UserStatus::Active));
+    s.okta.deactivate(&active[0]).unwrap();
+    s.okta.advance(std::time::Duration::from_secs(60));
+
+    // Another apply has claimed the state and is still writing (or stopped before its
+    // commit): the state's content is unchanged, its revision is one further.
+    let commits = s.state.commits();
+    assert!(matches!(
+        s.state.claim(commits, "sha256:other").unwrap(),
+        Claim::Claimed(_)
+    ));
+    let during = s.engine.plan(SyncMode::Auto).await.unwrap();
+    assert!(!during.actions.is_empty(), "{}", during.summary());
+    let refused = s.engine.apply(&during, None).await.unwrap_err();
+    assert_eq!(refused.code(), "STATE", "{refused}");
+    assert!(
+        refused.to_string().contains("sha256:other since "),
+        "{refused}"
+    );
+    assert_eq!(
+        s.state.commits(),
+        commits + 1,
+        "a refused apply moved the state"
+    );
+
+    // The other apply commits; the plan built during it is now stale, a new one applies.
+    s.state
+        .commit(&okta_sync_core::state::StateChanges::default())
+        .unwrap();
+    let stale = s.engine.apply(&during, None).await.unwrap_err();
+    assert!(
+        matches!(&stale, Error::Decode { path, .. } if path == "basis.state_commits"),
+        "{stale}"
+    );
+    let fresh = s.engine.plan(SyncMode::Auto).await.unwrap();
+    s.engine.apply(&fresh, None).await.unwrap();
 }

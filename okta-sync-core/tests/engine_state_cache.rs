@@ -152,8 +152,8 @@ impl StateStore for Watched {
         self.inner.store_id()
     }
 
-    fn claim(&self, expected_commits: u64) -> Result<Claim> {
-        self.inner.claim(expected_commits)
+    fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
+        self.inner.claim(expected_commits, holder)
     }
 }
 

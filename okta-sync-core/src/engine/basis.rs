@@ -92,6 +92,20 @@ fn check_basis(
     }
 }
 
+/// The error for an apply that finds another apply's claim: that one is writing now, or
+/// stopped between its claim and its commit.
+pub(super) fn busy(holder: &str) -> Error {
+    Error::State {
+        operation: "claim the sync state for this apply".into(),
+        message: format!(
+            "another apply (plan {holder}) claimed it and has not committed: another okta-sync \
+             is writing now, or it stopped before committing. Nothing was written. Run again \
+             once it has finished; if no okta-sync is running, see \
+             docs/deprovisioning.md, \"An apply that did not finish\""
+        ),
+    }
+}
+
 /// The error for a plan whose state moved on: built on commit `then`, store at `now`.
 pub(super) fn stale(then: u64, now: u64) -> Error {
     Error::Decode {

@@ -320,12 +320,13 @@ impl SyncEngine {
         )?;
         if !dry_run {
             if let Some(then) = plan.basis.as_ref().and_then(|b| b.state_commits) {
-                match self.state.claim(then)? {
+                match self.state.claim(then, &plan.hash)? {
                     Claim::Claimed(step) => {
                         self.state_cache
                             .committed(&StateChanges::default(), Some(step));
                     }
                     Claim::Moved { commits } => return Err(basis::stale(then, commits)),
+                    Claim::Busy { holder } => return Err(basis::busy(&holder)),
                     Claim::Unsupported => {}
                 }
             }

@@ -24,6 +24,8 @@ impl Default for MemoryStateStore {
 struct Inner {
     state: SyncState,
     commits: u64,
+    /// The claim of an apply that has not committed yet.
+    applying: Option<String>,
 }
 
 impl Inner {
@@ -44,7 +46,11 @@ impl MemoryStateStore {
     /// A store that starts from `state`.
     pub fn with_state(state: SyncState) -> Self {
         MemoryStateStore {
-            inner: Mutex::new(Inner { state, commits: 0 }),
+            inner: Mutex::new(Inner {
+                state,
+                commits: 0,
+                applying: None,
+            }),
             id: super::new_store_id(),
         }
     }
@@ -86,6 +92,7 @@ impl StateStore for MemoryStateStore {
         // `SyncState::apply` cannot fail, so applying in place is all or nothing.
         inner.state.apply(changes);
         inner.commits += 1;
+        inner.applying = None;
         Ok(Some(CommitRevisions {
             before,
             after: inner.revision(),
@@ -96,8 +103,13 @@ impl StateStore for MemoryStateStore {
         Ok(Some(self.id.clone()))
     }
 
-    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+    fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
         let mut inner = self.lock()?;
+        if let Some(holder) = &inner.applying {
+            return Ok(Claim::Busy {
+                holder: holder.clone(),
+            });
+        }
         if inner.commits != expected_commits {
             return Ok(Claim::Moved {
                 commits: inner.commits,
@@ -105,6 +117,7 @@ impl StateStore for MemoryStateStore {
         }
         let before = inner.revision();
         inner.commits += 1;
+        inner.applying = Some(super::claim_marker(holder));
         Ok(Claim::Claimed(CommitRevisions {
             before,
             after: inner.revision(),

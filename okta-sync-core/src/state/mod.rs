@@ -281,6 +281,12 @@ mod sqlite;
 pub use memory::MemoryStateStore;
 pub use sqlite::SqliteStateStore;
 
+/// How a claim records its holder: the plan's hash and when the claim was taken (this
+/// machine's clock, for the person reading it).
+fn claim_marker(holder: &str) -> String {
+    format!("{holder} since {}", chrono::Utc::now().to_rfc3339())
+}
+
 /// A new random store id: 128 bits in hex, enough that two stores never share one.
 fn new_store_id() -> String {
     format!("{:032x}", rand::random::<u128>())
@@ -345,18 +351,20 @@ pub trait StateStore: Send + Sync {
         Ok(None)
     }
 
-    /// Atomically: if the store is at `expected_commits`, steps its revision by one without
-    /// changing the state. An apply claims the revision its plan was built on before
-    /// writing anything, so of two applies of one plan (or of two plans built on the same
-    /// state) only the first writes.
-    fn claim(&self, expected_commits: u64) -> Result<Claim> {
-        let _ = expected_commits;
+    /// Atomically: if the store is at `expected_commits` and no other apply holds a claim,
+    /// steps its revision by one without changing the state and records `holder` (the
+    /// plan's hash) as applying until the next commit clears it. An apply claims the
+    /// revision its plan was built on before writing anything, so of two applies of one
+    /// plan, of two plans built on the same state, or of a plan built while another apply
+    /// was still writing, only one writes.
+    fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
+        let _ = (expected_commits, holder);
         Ok(Claim::Unsupported)
     }
 }
 
 /// What [`StateStore::claim`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// The store was at the expected revision and has been stepped past it.
     Claimed(CommitRevisions),
@@ -364,6 +372,12 @@ pub enum Claim {
     Moved {
         /// The store's commit count.
         commits: u64,
+    },
+    /// Another apply claimed the store and has not committed (it is writing now, or it
+    /// stopped before its commit).
+    Busy {
+        /// Who holds the claim and since when, as recorded.
+        holder: String,
     },
     /// This store does not count commits.
     Unsupported,

@@ -185,6 +185,10 @@ impl StateStore for SqliteStateStore {
         };
         write_changes(&tx, changes)
             .and_then(|()| set_meta(&tx, "revision", &after.commits.to_string()))
+            .and_then(|()| {
+                tx.execute("DELETE FROM meta WHERE key = 'apply_in_progress'", [])
+                    .map(|_| ())
+            })
             .map_err(|e| Error::state("commit", e))?;
         tx.commit().map_err(|e| Error::state("commit", e))?;
         tracing::debug!(
@@ -205,7 +209,7 @@ impl StateStore for SqliteStateStore {
         .map_err(|e| Error::state("read store id", e))
     }
 
-    fn claim(&self, expected_commits: u64) -> Result<Claim> {
+    fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
         let mut conn = self.lock()?;
         // IMMEDIATE: the check and the step happen under the write lock, so two processes
         // claiming the same revision cannot both succeed.
@@ -213,6 +217,17 @@ impl StateStore for SqliteStateStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::state("begin claim", e))?;
         let before = read_revision(&tx).map_err(|e| Error::state("claim", e))?;
+        let busy: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'apply_in_progress'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::state("claim", e))?;
+        if let Some(holder) = busy {
+            return Ok(Claim::Busy { holder });
+        }
         if before.commits != expected_commits {
             return Ok(Claim::Moved {
                 commits: before.commits,
@@ -223,6 +238,7 @@ impl StateStore for SqliteStateStore {
             external: before.external,
         };
         set_meta(&tx, "revision", &after.commits.to_string())
+            .and_then(|()| set_meta(&tx, "apply_in_progress", &super::claim_marker(holder)))
             .map_err(|e| Error::state("claim", e))?;
         tx.commit().map_err(|e| Error::state("claim", e))?;
         Ok(Claim::Claimed(CommitRevisions { before, after }))
@@ -567,8 +583,17 @@ mod tests {
         assert_ne!(elsewhere.store_id().unwrap().as_deref(), Some(id.as_str()));
 
         a.commit(&changes_with_watermark(0)).unwrap();
-        assert!(matches!(a.claim(1).unwrap(), Claim::Claimed(step) if step.after.commits == 2));
-        assert_eq!(b.claim(1).unwrap(), Claim::Moved { commits: 2 });
+        assert!(
+            matches!(a.claim(1, "plan-a").unwrap(), Claim::Claimed(step) if step.after.commits == 2)
+        );
+        // Until a commit, every other claim finds the first one, even at the new revision.
+        assert!(
+            matches!(b.claim(1, "plan-b").unwrap(), Claim::Busy { holder } if holder.starts_with("plan-a since "))
+        );
+        assert!(matches!(b.claim(2, "plan-b").unwrap(), Claim::Busy { .. }));
+        a.commit(&StateChanges::default()).unwrap();
+        assert_eq!(b.claim(1, "plan-b").unwrap(), Claim::Moved { commits: 3 });
+        assert!(matches!(b.claim(3, "plan-b").unwrap(), Claim::Claimed(_)));
         // The claim changed nothing but the revision.
         assert_eq!(
             b.load().unwrap().watermark,
