@@ -92,6 +92,23 @@ mappings:
     .unwrap()
 }
 
+/// Ten minutes on, `n` active users deactivated in Okta, then a minute on: what a delta
+/// then plans deactivates them.
+fn deactivate_some(s: &Setup, n: usize) {
+    s.okta.advance(std::time::Duration::from_secs(600));
+    let active = s
+        .okta
+        .with_org(|org| org.users_with_status(UserStatus::Active));
+    assert!(
+        active.len() >= n,
+        "the generated org has too few active users"
+    );
+    for id in active.iter().take(n) {
+        s.okta.deactivate(id).unwrap();
+    }
+    s.okta.advance(std::time::Duration::from_secs(60));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_writes_nothing_and_leaves_the_state_alone() {
     let s = setup(300).await;
@@ -293,12 +310,7 @@ async fn a_plan_is_not_applied_to_another_store_at_the_same_commit() {
     other.run(RunOptions::default()).await.unwrap();
     assert_eq!(s.state.commits(), other_state.commits());
 
-    s.okta.advance(std::time::Duration::from_secs(600));
-    let active = s
-        .okta
-        .with_org(|org| org.users_with_status(UserStatus::Active));
-    s.okta.deactivate(&active[0]).unwrap();
-    s.okta.advance(std::time::Duration::from_secs(60));
+    deactivate_some(&s, 1);
     let plan = s.engine.plan(SyncMode::Auto).await.unwrap();
     assert!(!plan.actions.is_empty(), "{}", plan.summary());
 
@@ -316,14 +328,7 @@ async fn a_plan_is_not_applied_to_another_store_at_the_same_commit() {
 async fn of_two_concurrent_applies_of_one_plan_only_one_writes() {
     let s = setup(200).await;
     s.engine.run(RunOptions::default()).await.unwrap();
-    s.okta.advance(std::time::Duration::from_secs(600));
-    let active = s
-        .okta
-        .with_org(|org| org.users_with_status(UserStatus::Active));
-    for id in active.iter().take(3) {
-        s.okta.deactivate(id).unwrap();
-    }
-    s.okta.advance(std::time::Duration::from_secs(60));
+    deactivate_some(&s, 3);
     let plan = s.engine.plan(SyncMode::Auto).await.unwrap();
     assert!(!plan.actions.is_empty(), "{}", plan.summary());
 
@@ -348,12 +353,7 @@ async fn of_two_concurrent_applies_of_one_plan_only_one_writes() {
 async fn a_plan_built_while_another_apply_is_writing_does_not_write() {
     let s = setup(200).await;
     s.engine.run(RunOptions::default()).await.unwrap();
-    s.okta.advance(std::time::Duration::from_secs(600));
-    let active = s
-        .okta
-        .with_org(|org| org.users_with_status(UserStatus::Active));
-    s.okta.deactivate(&active[0]).unwrap();
-    s.okta.advance(std::time::Duration::from_secs(60));
+    deactivate_some(&s, 1);
 
     // Another apply has claimed the state and is still writing (or stopped before its
     // commit): the state's content is unchanged, its revision is one further.

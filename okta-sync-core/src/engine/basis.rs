@@ -2,7 +2,7 @@
 //! state describes, and applies a plan only to the state revision it was built on.
 
 use crate::error::ConfigProblem;
-use crate::plan::{Plan, PlanBasis};
+use crate::plan::PlanBasis;
 use crate::state::SyncState;
 use crate::{Error, Result};
 
@@ -40,15 +40,6 @@ pub(super) fn check_state_org(state: &SyncState, org: &str) -> Result<()> {
 /// commit count, each `None` when the store has none. The commit count is compared again,
 /// atomically, when the apply claims it (see `SyncEngine::apply`).
 pub(super) fn check_plan(
-    plan: &Plan,
-    org: &str,
-    store_now: Option<&str>,
-    commits_now: Option<u64>,
-) -> Result<()> {
-    check_basis(plan.basis.as_ref(), org, store_now, commits_now)
-}
-
-fn check_basis(
     basis: Option<&PlanBasis>,
     org: &str,
     store_now: Option<&str>,
@@ -158,22 +149,22 @@ mod tests {
     fn a_plan_applies_only_to_its_org_and_state_commit() {
         let org = "https://a.okta.com";
         let a = Some("store-a");
-        assert!(check_basis(Some(&on(org, Some(3))), org, a, Some(3)).is_ok());
+        assert!(check_plan(Some(&on(org, Some(3))), org, a, Some(3)).is_ok());
         // Plans built offline carry no basis; stores that do not count check the org only.
-        assert!(check_basis(None, org, a, Some(3)).is_ok());
-        assert!(check_basis(Some(&on(org, None)), org, a, Some(3)).is_ok());
-        assert!(check_basis(Some(&on(org, Some(3))), org, a, None).is_ok());
+        assert!(check_plan(None, org, a, Some(3)).is_ok());
+        assert!(check_plan(Some(&on(org, None)), org, a, Some(3)).is_ok());
+        assert!(check_plan(Some(&on(org, Some(3))), org, a, None).is_ok());
 
         // Another store at the same commit count (two configurations' first imports).
-        let other_store = check_basis(Some(&on(org, Some(3))), org, Some("store-b"), Some(3));
+        let other_store = check_plan(Some(&on(org, Some(3))), org, Some("store-b"), Some(3));
         assert!(
             matches!(other_store, Err(Error::Decode { ref path, .. }) if path == "basis.state_id")
         );
 
-        let stale = check_basis(Some(&on(org, Some(3))), org, a, Some(4)).unwrap_err();
+        let stale = check_plan(Some(&on(org, Some(3))), org, a, Some(4)).unwrap_err();
         assert!(stale.to_string().contains("commit 3"), "{stale}");
         assert!(stale.to_string().contains("commit 4"), "{stale}");
-        let other = check_basis(Some(&on(org, Some(3))), "https://b.okta.com", a, Some(3));
+        let other = check_plan(Some(&on(org, Some(3))), "https://b.okta.com", a, Some(3));
         assert_eq!(other.unwrap_err().code(), "CONFIG_INVALID");
     }
 }

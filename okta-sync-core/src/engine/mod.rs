@@ -311,9 +311,15 @@ impl SyncEngine {
         // on this org and this store, then claim the revision it was built on.
         plan::admit(plan, &options)?;
         let store_id = self.state.store_id()?;
-        let commits_now = self.state.revision()?.map(|r| r.commits);
+        // A real apply compares the commit count atomically in its claim below; only a
+        // dry run, which claims nothing, reads it here.
+        let commits_now = if dry_run {
+            self.state.revision()?.map(|r| r.commits)
+        } else {
+            None
+        };
         basis::check_plan(
-            plan,
+            plan.basis.as_ref(),
             &basis::org_of(&self.config.okta.org_url),
             store_id.as_deref(),
             commits_now,
@@ -332,7 +338,7 @@ impl SyncEngine {
             }
         }
         let observer = ApplyProgress::new(self.progress.as_ref(), plan);
-        let outcome = plan::apply(plan, self.target.as_ref(), &options, &observer).await?;
+        let outcome = plan::apply_admitted(plan, self.target.as_ref(), &options, &observer).await?;
         self.phase_end(Phase::Apply, started);
         if !dry_run {
             let started = self.phase_start(Phase::CommitState);

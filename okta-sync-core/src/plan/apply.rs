@@ -218,7 +218,7 @@ fn is_transient(error: &Error) -> bool {
 }
 
 /// Checks that `plan` is intact and may be applied with `options` (approval, brake).
-pub fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
+pub(crate) fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
     check_intact(plan)?;
     if let Some(approval) = &options.approval {
         if approval.plan_hash != plan.hash {
@@ -241,7 +241,7 @@ pub fn admit(plan: &Plan, options: &ApplyOptions) -> Result<()> {
 /// Checks that `plan` is of this version's format and unchanged since it was built (its
 /// content still hashes to its recorded hash). Runs before anything else reads the plan,
 /// so an edited plan is reported as edited, not by whatever field was changed.
-pub fn check_intact(plan: &Plan) -> Result<()> {
+fn check_intact(plan: &Plan) -> Result<()> {
     if plan.format != PLAN_FORMAT {
         return Err(Error::Decode {
             what: "plan".into(),
@@ -279,8 +279,19 @@ pub async fn apply(
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
 ) -> Result<ApplyOutcome> {
-    let started = Instant::now();
     admit(plan, options)?;
+    apply_admitted(plan, target, options, observer).await
+}
+
+/// [`apply`] for a plan that [`admit`] has already let through, so that a caller that
+/// admits first (the engine, before it claims the state) does not hash the plan twice.
+pub(crate) async fn apply_admitted(
+    plan: &Plan,
+    target: &dyn AssetTarget,
+    options: &ApplyOptions,
+    observer: &dyn ApplyObserver,
+) -> Result<ApplyOutcome> {
+    let started = Instant::now();
     let capabilities = target.capabilities();
     let batch_limit = capabilities.batch_limit.max(1);
     let concurrency = options.concurrency.max(1);

@@ -45,9 +45,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 pub use apply::{
-    ApplyObserver, ApplyOptions, ApplyOutcome, Approval, NoopObserver, WriteResult, admit, apply,
-    check_intact,
+    ApplyObserver, ApplyOptions, ApplyOutcome, Approval, NoopObserver, WriteResult, apply,
 };
+pub(crate) use apply::{admit, apply_admitted};
 pub use hash::{canonical_json, fingerprint, mapping_seed, plan_hash};
 pub use index::StateIndex;
 pub use report::{Failure, KindCounts, Report, WriteStats};

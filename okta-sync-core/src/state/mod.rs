@@ -357,9 +357,17 @@ pub trait StateStore: Send + Sync {
     /// revision its plan was built on before writing anything, so of two applies of one
     /// plan, of two plans built on the same state, or of a plan built while another apply
     /// was still writing, only one writes.
+    ///
+    /// The default cannot claim; it still refuses a revision that has moved, as far as
+    /// [`revision`](Self::revision) can tell (not atomically).
     fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
-        let _ = (expected_commits, holder);
-        Ok(Claim::Unsupported)
+        let _ = holder;
+        Ok(match self.revision()? {
+            Some(now) if now.commits != expected_commits => Claim::Moved {
+                commits: now.commits,
+            },
+            _ => Claim::Unsupported,
+        })
     }
 }
 
@@ -379,6 +387,6 @@ pub enum Claim {
         /// Who holds the claim and since when, as recorded.
         holder: String,
     },
-    /// This store does not count commits.
+    /// This store cannot claim (and, as far as it can tell, has not moved).
     Unsupported,
 }

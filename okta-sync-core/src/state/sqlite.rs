@@ -96,13 +96,7 @@ impl SqliteStateStore {
             .map_err(|e| Error::state("set busy_timeout", e))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| Error::state("create schema", e))?;
-        let stored: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
+        let stored = get_meta(&conn, "schema_version")
             .map_err(|e| Error::state("read schema version", e))?;
         match stored {
             None => {
@@ -202,11 +196,7 @@ impl StateStore for SqliteStateStore {
 
     fn store_id(&self) -> Result<Option<String>> {
         let conn = self.lock()?;
-        conn.query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| Error::state("read store id", e))
+        get_meta(&conn, "store_id").map_err(|e| Error::state("read store id", e))
     }
 
     fn claim(&self, expected_commits: u64, holder: &str) -> Result<Claim> {
@@ -217,14 +207,7 @@ impl StateStore for SqliteStateStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::state("begin claim", e))?;
         let before = read_revision(&tx).map_err(|e| Error::state("claim", e))?;
-        let busy: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'apply_in_progress'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| Error::state("claim", e))?;
+        let busy = get_meta(&tx, "apply_in_progress").map_err(|e| Error::state("claim", e))?;
         if let Some(holder) = busy {
             return Ok(Claim::Busy { holder });
         }
@@ -249,11 +232,7 @@ impl StateStore for SqliteStateStore {
 /// and SQLite's `data_version`, which moves when any other connection commits, including
 /// writers that do not count.
 fn read_revision(conn: &Connection) -> Result<StateRevision, StoreError> {
-    let commits: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let commits = get_meta(conn, "revision")?;
     let commits = match commits {
         None => 0,
         Some(v) => v.parse().map_err(|e| StoreError::Row {
@@ -435,6 +414,13 @@ fn load_all(conn: &Connection) -> Result<SyncState, StoreError> {
         state.retry.insert(row?);
     }
     Ok(state)
+}
+
+/// One value of the `meta` table, if it is there.
+fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row(params![key], |r| r.get(0))
+        .optional()
 }
 
 fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
