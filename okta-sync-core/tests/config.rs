@@ -931,3 +931,13 @@ fn a_token_pasted_as_a_variable_name_is_rejected_without_echoing_it() {
     ok["okta"]["token"] = json!({"env": "_OKTA_TOKEN_2"});
     SyncConfig::from_json_value(ok).unwrap();
 }
+
+#[test]
+fn the_state_may_not_share_the_local_targets_file() {
+    let mut v = base();
+    v["state"] = json!({"path": "./staging.sqlite"});
+    assert!(only_problem(v).starts_with("state.path: is the local target's file (target.path)"),);
+    let mut v = base();
+    v["state"] = json!({"path": "state.sqlite"});
+    SyncConfig::from_json_value(v).unwrap();
+}

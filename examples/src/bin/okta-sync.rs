@@ -11,7 +11,10 @@
 //! code 2; after review, apply exactly that saved plan with `--plan <file> --approve <hash>`
 //! (a new run would read Okta again and build a plan with another hash).
 //!
-//! Exit codes: 0 success, 1 error, 2 safety brake tripped, 3 some writes failed.
+//! Exit codes: 0 success, 1 error, 2 safety brake tripped, 3 some writes failed, 4 applied
+//! but the Okta read was incomplete (a listing stopped early or a configured group no
+//! longer resolves), so de-provisioning was held back: a scheduler must not read that as
+//! success, since people who left keep their access until a complete run.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -22,7 +25,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use okta_sync_core::Error;
 use okta_sync_core::config::SyncConfig;
 use okta_sync_core::engine::{EngineOptions, RunOptions, SyncEngine, SyncMode};
-use okta_sync_core::plan::{Approval, Plan};
+use okta_sync_core::plan::{Approval, Plan, WarningCode};
 
 #[derive(Parser)]
 #[command(
@@ -117,6 +120,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// 0 when the plan rests on a complete Okta read; 4 (with a line on stderr) when a listing
+/// stopped early or a group did not resolve, so destructive actions were held back.
+fn read_was_complete(plan: &Plan) -> ExitCode {
+    let incomplete = plan.warnings.iter().any(|w| {
+        matches!(
+            w.code,
+            WarningCode::IncompleteListing | WarningCode::UnresolvedGroup
+        )
+    });
+    if incomplete || !plan.held_back.is_empty() {
+        eprintln!(
+            "incomplete: the Okta read was incomplete, so {} de-provisioning action(s) were held \
+             back; see the warnings above (exit code 4)",
+            plan.held_back.len()
+        );
+        ExitCode::from(4)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 async fn engine(config: &PathBuf) -> Result<SyncEngine, Error> {
     let config = SyncConfig::from_path(config)?;
     SyncEngine::from_config(config, EngineOptions::default()).await
@@ -190,7 +214,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
                     .await?;
                 say(&outcome.plan.summary());
                 say(&outcome.report.summary());
-                return Ok(ExitCode::SUCCESS);
+                return Ok(read_was_complete(&outcome.plan));
             }
             let plan = match plan {
                 Some(path) => read_plan(&path)?,
@@ -201,7 +225,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
                 Ok(report) => {
                     say(&report.summary());
                     Ok(if report.failures.is_empty() {
-                        ExitCode::SUCCESS
+                        read_was_complete(&plan)
                     } else {
                         ExitCode::from(3)
                     })

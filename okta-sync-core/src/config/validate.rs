@@ -42,6 +42,14 @@ impl SyncConfig {
         if let Some(path) = &self.state.path {
             if path.trim().is_empty() {
                 p.push("state.path", "is empty; omit it to keep state in memory");
+            } else if let TargetConfig::Local { path: target } = &self.target {
+                if same_file(path, target) {
+                    p.push(
+                        "state.path",
+                        "is the local target's file (target.path); give the sync state its \
+                         own file, so that resetting one never deletes the other",
+                    );
+                }
             }
         }
         validate_mappings(self, &mut p);
@@ -70,6 +78,18 @@ impl SyncConfig {
         problems.dedup();
         Err(Error::Config { problems })
     }
+}
+
+/// Whether two configured paths name the same file, as far as their text tells (`./a`
+/// and `a` do; links and `..` are not resolved, since validation does not touch the disk).
+fn same_file(a: &str, b: &str) -> bool {
+    fn parts(s: &str) -> Vec<std::path::Component<'_>> {
+        std::path::Path::new(s.trim())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    }
+    parts(a) == parts(b)
 }
 
 fn validate_okta(config: &SyncConfig, p: &mut Problems) {

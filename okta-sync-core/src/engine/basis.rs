@@ -87,7 +87,7 @@ pub(super) fn check_plan(
 /// stopped between its claim and its commit.
 pub(super) fn busy(holder: &str) -> Error {
     Error::State {
-        operation: "claim the sync state for this apply".into(),
+        operation: "claiming the sync state for this apply".into(),
         message: format!(
             "another apply (plan {holder}) claimed it and has not committed: another okta-sync \
              is writing now, or it stopped before committing. Nothing was written. Run again \
